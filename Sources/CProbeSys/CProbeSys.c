@@ -1,0 +1,27 @@
+// Wrappers for the GNU-only calls declared in include/CProbeSys.h.
+#define _GNU_SOURCE 1
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include "CProbeSys.h"
+
+_Static_assert(sizeof(struct cprobe_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
+_Static_assert(offsetof(struct cprobe_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg_len), "mmsghdr layout");
+
+int cprobe_recvmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flags) {
+    return recvmmsg(fd, (struct mmsghdr *)vec, n, flags, NULL);
+}
+
+int cprobe_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns) {
+    if (timeout_ns < 0) {
+        return ppoll(fds, n, NULL, NULL);
+    }
+    struct timespec ts;
+    ts.tv_sec = (time_t)(timeout_ns / 1000000000LL);
+    ts.tv_nsec = (long)(timeout_ns % 1000000000LL);
+    return ppoll(fds, n, &ts, NULL);
+}
+
+int cprobe_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }

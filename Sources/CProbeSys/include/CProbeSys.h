@@ -1,0 +1,63 @@
+// Linux system interfaces that Swift's Glibc module does not expose (GNU extensions, macros),
+// wrapped as small functions. Nothing here holds logic; it only makes the kernel API callable.
+// The header avoids _GNU_SOURCE (its struct layouts would clash with Swift's Glibc module); the
+// GNU-only calls are wrapped in CProbeSys.c.
+#ifndef PROBED_CPROBESYS_H
+#define PROBED_CPROBESYS_H
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/icmp6.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <linux/errqueue.h>
+#include <linux/icmp.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+/// The layout of glibc's `struct mmsghdr` (declared only under _GNU_SOURCE).
+struct cprobe_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+/// recvmmsg(2) without a timeout.
+int cprobe_recvmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flags);
+
+/// ppoll(2) with a relative timeout in nanoseconds; negative waits forever.
+int cprobe_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns);
+
+/// setns(2) into a network namespace (tests and tools; never on the daemon's hot path).
+int cprobe_setns_net(int fd);
+
+/// CLOCK_MONOTONIC in nanoseconds.
+static inline uint64_t cprobe_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/// CMSG_FIRSTHDR / CMSG_NXTHDR / CMSG_DATA / CMSG_SPACE, which are macros.
+static inline struct cmsghdr *cprobe_cmsg_first(struct msghdr *msg) { return CMSG_FIRSTHDR(msg); }
+static inline struct cmsghdr *cprobe_cmsg_next(struct msghdr *msg, struct cmsghdr *c) { return CMSG_NXTHDR(msg, c); }
+static inline unsigned char *cprobe_cmsg_data(struct cmsghdr *c) { return CMSG_DATA(c); }
+static inline size_t cprobe_cmsg_space(size_t len) { return CMSG_SPACE(len); }
+
+/// The ICMPv6 type filter: block every type, then pass the given ones.
+static inline void cprobe_icmp6_filter_pass_only(struct icmp6_filter *f, const uint8_t *types, int n) {
+    ICMP6_FILTER_SETBLOCKALL(f);
+    for (int i = 0; i < n; i++) {
+        ICMP6_FILTER_SETPASS(types[i], f);
+    }
+}
+
+#endif

@@ -1,0 +1,177 @@
+import Glibc
+import ProbeProtocol
+
+extension EchoEngine {
+    /// Everything the engine's loop and its callers share, behind one lock.
+    struct State {
+        var sockets: [EchoSocket?]
+        var sequences: [SequenceAllocator]
+        /// Per family: sequence number → slot of the live probe holding it, or -1.
+        var slotBySequence: [[Int32]]
+        var probes: [ProbeRecord?] = []
+        var freeSlots: [Int32] = []
+        var timers = DeadlineHeap<ProbeEvent>()
+        var sendQueue = SendQueue()
+        var pacer: SendPacer
+        var maxInFlight: Int
+        var inFlight = 0
+        var nextID: UInt64 = 1
+        var statistics = EchoStatistics()
+        var drops: [UInt32] = [0, 0]
+        var stopRequested = false
+        var stopped = false
+        /// Completions gathered under the lock, resumed after it is released.
+        var completions: [Completion] = []
+
+        init(sockets: [EchoSocket?], configuration: Configuration, now: UInt64) {
+            self.sockets = sockets
+            self.sequences = [SequenceAllocator(start: .random(in: 0...UInt16.max)), SequenceAllocator(start: .random(in: 0...UInt16.max))]
+            self.slotBySequence = [[Int32](repeating: -1, count: SequenceAllocator.capacity), [Int32](repeating: -1, count: SequenceAllocator.capacity)]
+            self.pacer = SendPacer(ratePerSecond: configuration.maxPacketsPerSecond, now: now)
+            self.maxInFlight = configuration.maxInFlight
+        }
+
+        /// A finished probe waiting to be handed to its caller.
+        struct Completion {
+            let continuation: CheckedContinuation<ProbeOutcome, Never>
+            let outcome: ProbeOutcome
+            func resume() { continuation.resume(returning: outcome) }
+        }
+
+        enum Scheduling {
+            case wake
+            case quiet
+            case refused(ProbeOutcome.Result)
+        }
+
+        enum Reservation {
+            case reserved(slot: Int32, id: UInt64)
+            case refused(ProbeOutcome.Result)
+        }
+
+        /// Takes a slot and a sequence number for a new probe, or says why not.
+        mutating func reserve(address: IPAddress, timeout: UInt64, attempts: Int, now: UInt64) -> Reservation {
+            if stopped || stopRequested { return .refused(.unavailable(reason: "shutting down")) }
+            let family: EchoFamily = address.family == .ipv4 ? .ipv4 : .ipv6
+            guard sockets[family.rawValue] != nil else {
+                return .refused(.unavailable(reason: "\(address.family.rawValue) probing is not available"))
+            }
+            guard let target = EchoTarget(address) else {
+                return .refused(.sendFailed(reason: "no such interface for the address's zone"))
+            }
+            guard inFlight < maxInFlight, let sequence = sequences[family.rawValue].allocate() else {
+                statistics.overloaded += 1
+                return .refused(.overloaded)
+            }
+            let slot: Int32
+            if let free = freeSlots.popLast() {
+                slot = free
+            } else {
+                slot = Int32(probes.count)
+                probes.append(nil)
+            }
+            let id = nextID
+            nextID += 1
+            probes[Int(slot)] = ProbeRecord(
+                id: id,
+                address: address,
+                target: target,
+                family: family,
+                sequence: sequence,
+                token: .random(in: 0...UInt64.max),
+                startedAt: now,
+                deadline: now + timeout,
+                sendBy: now + timeout / 2,
+                interval: timeout / UInt64(attempts),
+                attempts: attempts
+            )
+            slotBySequence[family.rawValue][Int(sequence)] = slot
+            inFlight += 1
+            statistics.probes += 1
+            return .reserved(slot: slot, id: id)
+        }
+
+        /// Hands a reserved probe its continuation and queues its first echo and its deadline.
+        /// Returns whether the loop must be woken.
+        mutating func schedule(slot: Int32, continuation: CheckedContinuation<ProbeOutcome, Never>, now: UInt64) -> Bool {
+            guard var record = probes[Int(slot)] else { return false }
+            record.continuation = continuation
+            probes[Int(slot)] = record
+            timers.insert(ProbeEvent(slot: slot, id: record.id, kind: .deadline), at: record.deadline)
+            let wasEmpty = sendQueue.isEmpty
+            sendQueue.append(ProbeEvent(slot: slot, id: record.id, kind: .send(attempt: 0)))
+            return wasEmpty
+        }
+
+        /// Frees a probe's slot and sequence number.
+        mutating func release(slot: Int32) {
+            guard let record = probes[Int(slot)] else { return }
+            probes[Int(slot)] = nil
+            freeSlots.append(slot)
+            sequences[record.family.rawValue].release(record.sequence)
+            slotBySequence[record.family.rawValue][Int(record.sequence)] = -1
+            inFlight -= 1
+        }
+
+        /// Ends a probe with `result`; the returned completion must be resumed outside the lock.
+        mutating func finish(slot: Int32, result: ProbeOutcome.Result) -> Completion? {
+            guard let record = probes[Int(slot)] else { return nil }
+            release(slot: slot)
+            switch result {
+            case .reply: statistics.replies += 1
+            case .timeout, .neighbor: statistics.timeouts += 1
+            case .unreachable: statistics.unreachables += 1
+            case .sendFailed: statistics.sendFailures += 1
+            case .notSent, .unavailable, .overloaded: statistics.notSent += 1
+            }
+            guard let continuation = record.continuation else { return nil }
+            let outcome = ProbeOutcome(target: record.address, result: result, echoesSent: record.echoesSent, startedAt: record.startedAt)
+            return Completion(continuation: continuation, outcome: outcome)
+        }
+
+        /// Finishes a probe from the loop, collecting its completion.
+        mutating func end(slot: Int32, _ result: ProbeOutcome.Result) {
+            if let completion = finish(slot: slot, result: result) { completions.append(completion) }
+        }
+
+        /// The live record for an event, if the probe it names still holds its slot.
+        func record(for event: ProbeEvent) -> ProbeRecord? {
+            guard let record = probes[Int(event.slot)], record.id == event.id else { return nil }
+            return record
+        }
+    }
+
+    /// The echoes whose time has come, in order, waiting for the pacer.
+    struct SendQueue {
+        private var items: [ProbeEvent] = []
+        private var head = 0
+
+        var isEmpty: Bool { head == items.count }
+        var count: Int { items.count - head }
+        var first: ProbeEvent? { isEmpty ? nil : items[head] }
+
+        mutating func append(_ item: ProbeEvent) { items.append(item) }
+
+        mutating func removeFirst() -> ProbeEvent {
+            let item = items[head]
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 4096, head * 2 >= items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+            return item
+        }
+
+        mutating func prepend(_ item: ProbeEvent) {
+            if head > 0 {
+                head -= 1
+                items[head] = item
+            } else {
+                items.insert(item, at: 0)
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import CProbeSys
+import Foundation
+import Glibc
+package import Logging
+package import ProbeProtocol
+import ServiceLifecycle
+import Synchronization
+
+/// Sends ICMP echo requests for every probe through one shared socket per address family, matches
+/// the replies, and ends each probe at its deadline.
+///
+/// One loop thread owns the sockets: it sends (paced by ``Configuration/maxPacketsPerSecond``),
+/// reads replies and ICMP errors in batches, and fires deadlines from a single timer heap. Callers
+/// await ``probe(_:timeout:attempts:)`` from any task; ``run()`` drives the loop and returns when
+/// its task is cancelled or the service group shuts down.
+package final class EchoEngine: Sendable {
+    /// What the engine is allowed to do.
+    package struct Configuration: Sendable, Hashable {
+        /// Echo requests per second, over all probes and families.
+        package var maxPacketsPerSecond: Int
+        /// Probes in flight at once (each family is also bounded by its 65,536 sequence numbers).
+        package var maxInFlight: Int
+        /// Open an IPv6 socket too.
+        package var ipv6: Bool
+        /// The receive buffer to ask for per socket: enough for a burst of replies.
+        package var receiveBufferBytes: Int
+        /// Skip ping sockets and use raw sockets (tests of the fallback).
+        package var preferRaw: Bool
+
+        package init(
+            maxPacketsPerSecond: Int = 20_000,
+            maxInFlight: Int = 30_000,
+            ipv6: Bool = true,
+            receiveBufferBytes: Int = 8 << 20,
+            preferRaw: Bool = false
+        ) {
+            self.maxPacketsPerSecond = maxPacketsPerSecond
+            self.maxInFlight = maxInFlight
+            self.ipv6 = ipv6
+            self.receiveBufferBytes = receiveBufferBytes
+            self.preferRaw = preferRaw
+        }
+    }
+
+    /// The socket kind of each open family (`info`'s `socket_kind`).
+    package let socketKinds: [IPFamily: EchoSocket.Kind]
+    /// Why a family is not available, when it is not.
+    package let unavailableFamilies: [IPFamily: String]
+    /// The receive buffer each socket got, in bytes.
+    package let receiveBufferBytes: [IPFamily: Int]
+
+    let state: Mutex<State>
+    let wakeDescriptor: Int32
+    let logger: Logger
+
+    /// Opens the sockets. Call it where they must live (before dropping privileges, inside a
+    /// network namespace); ``run()`` may then be called from anywhere.
+    ///
+    /// - Throws: ``EchoSocketError`` when IPv4 cannot be opened at all (IPv6 failing only makes that
+    ///   family unavailable, reported in ``unavailableFamilies``).
+    package init(configuration: Configuration, logger: Logger) throws(EchoSocketError) {
+        var sockets: [EchoSocket?] = [nil, nil]
+        var kinds: [IPFamily: EchoSocket.Kind] = [:]
+        var buffers: [IPFamily: Int] = [:]
+        var unavailable: [IPFamily: String] = [:]
+        let v4 = try EchoSocket.open(family: .ipv4, receiveBufferBytes: configuration.receiveBufferBytes, preferRaw: configuration.preferRaw)
+        sockets[0] = v4
+        kinds[.ipv4] = v4.kind
+        buffers[.ipv4] = v4.receiveBufferBytes
+        if configuration.ipv6 {
+            do {
+                let v6 = try EchoSocket.open(family: .ipv6, receiveBufferBytes: configuration.receiveBufferBytes, preferRaw: configuration.preferRaw)
+                sockets[1] = v6
+                kinds[.ipv6] = v6.kind
+                buffers[.ipv6] = v6.receiveBufferBytes
+            } catch {
+                if error.code == .noPermission { throw error }
+                unavailable[.ipv6] = error.message
+                logger.warning("IPv6 probing is unavailable", metadata: ["reason": "\(error.message)"])
+            }
+        } else {
+            unavailable[.ipv6] = "IPv6 probing is turned off (probe.ipv6)"
+        }
+        let wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wake >= 0 else {
+            let code = errno
+            throw EchoSocketError(code: .system, family: .ipv4, message: "eventfd failed: \(EchoSocket.describe(errno: code))", errno: code)
+        }
+        self.socketKinds = kinds
+        self.unavailableFamilies = unavailable
+        self.receiveBufferBytes = buffers
+        self.wakeDescriptor = wake
+        self.logger = logger
+        self.state = Mutex(State(sockets: sockets, configuration: configuration, now: MonotonicTime.now()))
+    }
+
+    deinit {
+        close(wakeDescriptor)
+    }
+
+    /// Probes `address`: sends `attempts` echo requests spread evenly over `timeout` and waits for
+    /// the first valid reply, an ICMP error, or the deadline, whichever comes first.
+    ///
+    /// Never throws and never outlives its deadline by more than the loop's latency. A cancelled
+    /// caller gets ``ProbeOutcome/Result/notSent(reason:)`` at once and its slot is freed.
+    package func probe(_ address: IPAddress, timeout: Duration, attempts: Int) async -> ProbeOutcome {
+        let startedAt = MonotonicTime.now()
+        let reservation = state.withLock { state in
+            state.reserve(address: address, timeout: MonotonicTime.nanoseconds(timeout), attempts: max(1, attempts), now: startedAt)
+        }
+        let (slot, id): (Int32, UInt64)
+        switch reservation {
+        case .refused(let result):
+            return ProbeOutcome(target: address, result: result, echoesSent: 0, startedAt: startedAt)
+        case .reserved(let reservedSlot, let reservedID):
+            (slot, id) = (reservedSlot, reservedID)
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ProbeOutcome, Never>) in
+                let scheduled = state.withLock { state -> State.Scheduling in
+                    let reserved = state.probes[Int(slot)]?.id == id
+                    if reserved, !Task.isCancelled, !state.stopped {
+                        return state.schedule(slot: slot, continuation: continuation, now: MonotonicTime.now()) ? .wake : .quiet
+                    }
+                    if reserved { state.release(slot: slot) }
+                    return .refused(.notSent(reason: state.stopped || state.stopRequested ? "shutting down" : "cancelled"))
+                }
+                switch scheduled {
+                case .refused(let result):
+                    continuation.resume(returning: ProbeOutcome(target: address, result: result, echoesSent: 0, startedAt: startedAt))
+                case .wake:
+                    wakeLoop()
+                case .quiet:
+                    break
+                }
+            }
+        } onCancel: {
+            let completion = state.withLock { state -> State.Completion? in
+                guard let record = state.probes[Int(slot)], record.id == id, record.continuation != nil else { return nil }
+                return state.finish(slot: slot, result: .notSent(reason: "cancelled"))
+            }
+            completion?.resume()
+        }
+    }
+
+    /// The counters so far.
+    package func statistics() -> EchoStatistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.inFlight = state.inFlight
+            return statistics
+        }
+    }
+
+    /// Applies new limits (a configuration reload). Probes in flight are not affected.
+    package func update(maxPacketsPerSecond: Int, maxInFlight: Int) {
+        state.withLock { state in
+            state.pacer.update(ratePerSecond: maxPacketsPerSecond, now: MonotonicTime.now())
+            state.maxInFlight = maxInFlight
+        }
+        wakeLoop()
+    }
+
+    /// Runs the loop until the calling task is cancelled or a graceful shutdown begins; then ends
+    /// every probe still in flight (as not sent) and returns.
+    package func run() async {
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let thread = Thread { [self] in
+                    self.loop()
+                    continuation.resume()
+                }
+                thread.name = "probed-echo"
+                thread.start()
+            }
+        } onCancelOrGracefulShutdown: {
+            self.state.withLock { $0.stopRequested = true }
+            self.wakeLoop()
+        }
+    }
+
+    func wakeLoop() {
+        var one: UInt64 = 1
+        _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+    }
+}
+
+extension EchoEngine: Service {}

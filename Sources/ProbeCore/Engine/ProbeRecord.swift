@@ -1,0 +1,31 @@
+import ProbeProtocol
+
+/// One live probe inside the engine: everything needed to send its echoes, match its replies and
+/// decide at its deadline.
+struct ProbeRecord {
+    let id: UInt64
+    let address: IPAddress
+    let target: EchoTarget
+    let family: EchoFamily
+    let sequence: UInt16
+    let token: UInt64
+    let startedAt: UInt64
+    let deadline: UInt64
+    /// Silence means `free` only if an echo left by this time (half the deadline still to run).
+    let sendBy: UInt64
+    let interval: UInt64
+    let attempts: Int
+    var echoesSent = 0
+    var sentInTime = false
+    var lastSendError: Int32 = 0
+    /// Set once the caller is waiting; until then the probe is reserved but not scheduled.
+    var continuation: CheckedContinuation<ProbeOutcome, Never>?
+}
+
+/// An entry of the engine's timer heap or send queue, valid while the probe `id` holds `slot`.
+struct ProbeEvent: Sendable {
+    enum Kind: Sendable { case send(attempt: Int), deadline }
+    let slot: Int32
+    let id: UInt64
+    let kind: Kind
+}
