@@ -1,0 +1,138 @@
+import Yams
+
+/// Turns YAML text into one Yams ``Node`` tree, and Yams' errors into ``ConfigurationError``s with a line.
+enum YAMLDocument {
+    /// The document's root node; `nil` when the text holds no document (empty, or only comments).
+    static func compose(yaml: String, fileName: String) throws(ConfigurationError) -> Node? {
+        do {
+            return try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw convert(error, yaml: yaml, fileName: fileName)
+        } catch {
+            throw ConfigurationError(code: .syntax, fileName: fileName, message: "cannot parse YAML: \(error)")
+        }
+    }
+
+    private static func convert(_ error: YamlError, yaml: String, fileName: String) -> ConfigurationError {
+        func syntax(_ problem: String, _ mark: Mark?, _ context: YamlError.Context?) -> ConfigurationError {
+            var message = "syntax error: \(problem)"
+            if problem == "but found another document" {
+                message = "syntax error: the file holds more than one YAML document (a second ---)"
+            } else if let context, context.mark.line != mark?.line || context.mark.column != mark?.column {
+                message += " (\(context.text), from line \(context.mark.line))"
+            } else if let context {
+                message += " (\(context.text))"
+            }
+            if let line = mark?.line, Self.line(line, of: yaml)?.contains("\t") == true {
+                message += "; tabs cannot indent YAML, use spaces"
+            }
+            return ConfigurationError(
+                code: .syntax,
+                fileName: fileName,
+                line: mark?.line,
+                column: mark?.column,
+                message: message
+            )
+        }
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            return syntax(problem, mark, context)
+        case .reader(let problem, let offset, _, _):
+            let line = offset.map { offset in yaml.prefix(offset).reduce(1) { $1 == "\n" ? $0 + 1 : $0 } }
+            return ConfigurationError(
+                code: .unreadable,
+                fileName: fileName,
+                line: line,
+                message: "cannot read the text: \(problem)"
+            )
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return duplicateKeyError(duplicates, mark: context.mark, yaml: yaml, fileName: fileName)
+        default:
+            return ConfigurationError(code: .syntax, fileName: fileName, message: "cannot parse YAML: \(error)")
+        }
+    }
+
+    /// The 1-based `number`-th line of `text`.
+    private static func line(_ number: Int, of text: String) -> Substring? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        return number >= 1 && number <= lines.count ? lines[number - 1] : nil
+    }
+
+    // MARK: Duplicate keys
+
+    private static let marker = "probed-duplicate-key-"
+
+    /// Yams reports a duplicate key with the mark of its first occurrence but no path. To name the key path
+    /// and the line of the repeat, mark the first occurrence in a copy of the text, compose that copy, and
+    /// find the marked key in its tree. Falls back to the bare key name when that does not work out (a key
+    /// given three times, a key that is not a plain word).
+    private static func duplicateKeyError(
+        _ duplicates: [String],
+        mark: Mark,
+        yaml: String,
+        fileName: String
+    ) -> ConfigurationError {
+        let key = duplicates.first ?? "?"
+        var error = ConfigurationError(
+            code: .duplicateKey,
+            fileName: fileName,
+            keyPath: key,
+            line: mark.line,
+            column: mark.column,
+            message: "the same key is given twice in one mapping"
+        )
+        guard let marked = insert(marker, atLine: mark.line, column: mark.column, of: yaml),
+            let root = try? Yams.compose(yaml: marked),
+            let found = find(markedKey: key, in: root, path: "")
+        else { return error }
+        error.keyPath = found.path
+        error.message = "the same key is given twice in one mapping (first on line \(mark.line))"
+        if let repeatMark = found.repeatMark {
+            error.line = repeatMark.line
+            error.column = repeatMark.column
+        }
+        return error
+    }
+
+    /// `text` with `insertion` placed before the character at 1-based `line` and `column` (columns count
+    /// Unicode scalars, as libyaml does).
+    private static func insert(_ insertion: String, atLine line: Int, column: Int, of text: String) -> String? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
+        guard line >= 1, line <= lines.count else { return nil }
+        let scalars = Array(lines[line - 1].unicodeScalars)
+        guard column >= 1, column <= scalars.count + 1 else { return nil }
+        var newLine = String.UnicodeScalarView(scalars[..<(column - 1)])
+        newLine.append(contentsOf: insertion.unicodeScalars)
+        newLine.append(contentsOf: scalars[(column - 1)...])
+        lines[line - 1] = String(newLine)
+        return lines.joined(separator: "\n")
+    }
+
+    /// The path of the key that starts with the marker, and the mark of the unmarked key beside it.
+    private static func find(markedKey key: String, in node: Node, path: String) -> (path: String, repeatMark: Mark?)? {
+        switch node {
+        case .mapping(let mapping):
+            for (keyNode, value) in mapping {
+                guard let name = keyNode.scalar?.string else { continue }
+                if name.hasPrefix(marker) {
+                    let repeatKey = mapping.first { $0.key.scalar?.string == key }?.key
+                    return (path.isEmpty ? key : "\(path).\(key)", repeatKey?.mark)
+                }
+                if let found = find(markedKey: key, in: value, path: path.isEmpty ? name : "\(path).\(name)") {
+                    return found
+                }
+            }
+        case .sequence(let sequence):
+            for (index, element) in sequence.enumerated() {
+                if let found = find(markedKey: key, in: element, path: "\(path)[\(index)]") {
+                    return found
+                }
+            }
+        case .scalar, .alias:
+            break
+        }
+        return nil
+    }
+}
