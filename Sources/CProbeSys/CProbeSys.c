@@ -10,6 +10,8 @@
 _Static_assert(sizeof(struct cprobe_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
 _Static_assert(offsetof(struct cprobe_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg_len), "mmsghdr layout");
 
+_Static_assert(sizeof(struct cprobe_ucred) == sizeof(struct ucred), "ucred layout");
+
 int cprobe_recvmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flags) {
     return recvmmsg(fd, (struct mmsghdr *)vec, n, flags, NULL);
 }

@@ -30,6 +30,13 @@ struct cprobe_mmsghdr {
     unsigned int msg_len;
 };
 
+/// The layout of glibc's `struct ucred` (SO_PEERCRED; declared only under _GNU_SOURCE).
+struct cprobe_ucred {
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+};
+
 /// recvmmsg(2) without a timeout.
 int cprobe_recvmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flags);
 
