@@ -1,0 +1,154 @@
+import CProbeSys
+import Glibc
+package import Logging
+package import NIOCore
+import NIOPosix
+import ProbeProtocol
+import ServiceLifecycle
+import Synchronization
+
+/// Serves wire protocol v1 on a Unix stream socket: JSON lines in, JSON lines out, many requests
+/// in flight per connection, answers in any order.
+///
+/// On graceful shutdown it stops accepting, stops reading, answers every request already read,
+/// and closes; a socket file it created itself is removed when ``run()`` returns.
+package final class QueryServer: Service {
+    /// Where the server listens.
+    package enum Listener: Sendable {
+        /// Bind this path (mode as octal bits, optional group id).
+        case path(String, mode: UInt32, group: UInt32?)
+        /// Serve a listening socket inherited from systemd (`LISTEN_FDS`); never unlinked.
+        case inherited(descriptor: Int32)
+    }
+
+    private let listener: Listener
+    let handler: any QueryHandler
+    let logger: Logger
+    private let group: any EventLoopGroup
+    let limits: Mutex<QueryServerLimits>
+    let counters = Mutex(ServerStatistics())
+    private let onListening: @Sendable () -> Void
+
+    /// - Parameters:
+    ///   - listener: the path to bind or the inherited socket.
+    ///   - limits: connection and request limits (``updateLimits(_:)`` changes them later).
+    ///   - handler: answers well-formed requests.
+    ///   - onListening: called once the socket accepts connections (the daemon sends READY=1 then).
+    package init(
+        listener: Listener,
+        limits: QueryServerLimits,
+        handler: any QueryHandler,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger,
+        onListening: @escaping @Sendable () -> Void = {}
+    ) {
+        self.listener = listener
+        self.limits = Mutex(limits)
+        self.handler = handler
+        self.group = eventLoopGroup
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// Applies new limits (a configuration reload).
+    package func updateLimits(_ newLimits: QueryServerLimits) {
+        limits.withLock { $0 = newLimits }
+    }
+
+    /// The counters so far.
+    package func statistics() -> ServerStatistics {
+        counters.withLock { $0 }
+    }
+
+    /// Binds (or adopts) the socket and serves until cancelled or shut down gracefully.
+    package func run() async throws {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        let makeChild: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
+            let credentials: EventLoopFuture<PeerCredentials?>
+            if let provider = channel as? any SocketOptionProvider {
+                credentials = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
+                    .map { (peer: cprobe_ucred) -> PeerCredentials? in PeerCredentials(pid: peer.pid, uid: peer.uid, gid: peer.gid) }
+                    .recover { _ in nil }
+            } else {
+                credentials = channel.eventLoop.makeSucceededFuture(nil)
+            }
+            return credentials.flatMapThrowing { peer in
+                let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                    wrappingChannelSynchronously: channel,
+                    configuration: .init(isOutboundHalfClosureEnabled: true)
+                )
+                return Connection(channel: wrapped, peer: peer)
+            }
+        }
+
+        let serverChannel: NIOAsyncChannel<Connection, Never>
+        var createdPath: (path: SocketPath, identity: (device: UInt64, inode: UInt64)?)?
+        switch listener {
+        case .path(let path, let mode, let groupID):
+            let socketPath = SocketPath(path)
+            try socketPath.prepare()
+            do {
+                serverChannel = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: makeChild)
+            } catch {
+                throw QueryServerError(code: .bind, message: "cannot listen on \(path): \(error)")
+            }
+            createdPath = (socketPath, socketPath.identity())
+            try socketPath.applyPermissions(mode: mode, group: groupID)
+        case .inherited(let descriptor):
+            try Self.checkInherited(descriptor)
+            do {
+                serverChannel = try await bootstrap.bind(descriptor, childChannelInitializer: makeChild)
+            } catch {
+                throw QueryServerError(code: .inheritedSocket, message: "cannot serve the socket passed by systemd (fd \(descriptor)): \(error)")
+            }
+        }
+        defer {
+            if let createdPath { createdPath.path.remove(ifIdentity: createdPath.identity) }
+        }
+        logger.info("listening", metadata: ["socket": "\(listenerDescription)"])
+        onListening()
+
+        try await withGracefulShutdownHandler {
+            try await serverChannel.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            serverChannel.channel.close(promise: nil)
+        }
+        logger.info("stopped listening", metadata: ["socket": "\(listenerDescription)"])
+    }
+
+    private var listenerDescription: String {
+        switch listener {
+        case .path(let path, _, _): path
+        case .inherited(let descriptor): "fd \(descriptor) (from systemd)"
+        }
+    }
+
+    /// Checks that an inherited descriptor is a listening Unix stream socket.
+    private static func checkInherited(_ descriptor: Int32) throws(QueryServerError) {
+        func option(_ name: Int32) -> Int32? {
+            var value: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(descriptor, SOL_SOCKET, name, &value, &length) == 0 ? value : nil
+        }
+        guard let domain = option(SO_DOMAIN), domain == AF_UNIX,
+            let type = option(SO_TYPE), type == Int32(SOCK_STREAM.rawValue),
+            let listening = option(SO_ACCEPTCONN), listening == 1
+        else {
+            throw QueryServerError(code: .inheritedSocket, message: "the socket passed by systemd (fd \(descriptor)) is not a listening Unix stream socket")
+        }
+    }
+
+    /// An accepted connection and who opened it.
+    struct Connection: Sendable {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let peer: PeerCredentials?
+    }
+}
