@@ -43,10 +43,12 @@ let package = Package(
                 "ProbeProtocol",
                 "ProbeConfig",
                 "CProbeSys",
+                "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -54,7 +56,6 @@ let package = Package(
             dependencies: [
                 "ProbeCore",
                 "ProbeConfig",
-                "CSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -72,10 +73,14 @@ let package = Package(
         .testTarget(name: "ProbeProtocolTests", dependencies: ["ProbeProtocol"]),
         .testTarget(name: "ProbeConfigTests", dependencies: ["ProbeConfig"]),
         .testTarget(name: "ProbeCoreTests", dependencies: ["ProbeCore"]),
+        .testTarget(
+            name: "ProbectlTests",
+            dependencies: ["probectl", "ProbeProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // Helpers shared by the lab tests: builds and tears down the network-namespace lab.
         .target(
             name: "LabSupport",
-            dependencies: ["ProbeProtocol", "CProbeSys"],
+            dependencies: ["ProbeProtocol"],
             path: "Tests/LabSupport"
         ),
         .testTarget(

@@ -186,3 +186,7 @@ package final class EchoEngine: Sendable {
 }
 
 extension EchoEngine: Service {}
+
+extension EchoEngine: CustomStringConvertible {
+    package var description: String { "EchoEngine" }
+}

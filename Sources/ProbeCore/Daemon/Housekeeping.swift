@@ -1,0 +1,69 @@
+import Logging
+import ProbeProtocol
+import NIOCore
+import ServiceLifecycle
+
+/// Tells systemd how the daemon is: `READY=1` once the socket listens, `STATUS=` with live figures,
+/// `WATCHDOG=1` only after a round trip through the serving paths (a wedged engine or event loop
+/// stops the pings), and `STOPPING=1` when a graceful shutdown begins.
+struct Housekeeping: Service {
+    let notifier: SystemdNotifier
+    let ready: ReadySignal
+    let engine: EchoEngine
+    let checker: Checker
+    let server: QueryServer
+    let eventLoop: any EventLoop
+    let logger: Logger
+
+    /// How often `STATUS=` is refreshed.
+    static let statusInterval: Duration = .seconds(5)
+
+    func run() async throws {
+        await ready.wait()
+        notifier.ready(status: statusLine())
+        logger.info("ready", metadata: ["families": "\(engine.socketKinds.map { "\($0.key.rawValue):\($0.value.rawValue)" }.sorted().joined(separator: ","))"])
+
+        let watchdog = notifier.watchdogInterval().map { $0 / 2 }
+        let tick = min(watchdog ?? Self.statusInterval, Self.statusInterval)
+        let clock = ContinuousClock()
+        var lastStatus = clock.now
+        // Sleeps until graceful shutdown or cancellation ends the loop.
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
+            } catch {
+                break
+            }
+            if Task.isShuttingDownGracefully { break }
+            if watchdog != nil, await servingPathsRespond() { notifier.watchdog() }
+            if clock.now - lastStatus >= Self.statusInterval {
+                notifier.status(statusLine())
+                lastStatus = clock.now
+            }
+        }
+        notifier.stopping()
+        logger.info("stopping: answering requests in flight")
+    }
+
+    /// A round trip through the query server's event loop and the echo engine's lock.
+    private func servingPathsRespond() async -> Bool {
+        do {
+            try await eventLoop.submit {}.get()
+        } catch {
+            return false
+        }
+        _ = engine.statistics()
+        return true
+    }
+
+    func statusLine() -> String {
+        let checks = checker.statistics()
+        let echo = engine.statistics()
+        let ratio = checks.checks > 0 ? Double(checks.cacheHits) * 100 / Double(checks.checks) : 0
+        return "serving: \(checks.checks) checks, \(Int(ratio.rounded()))% from cache, \(echo.inFlight) probes in flight"
+    }
+}
+
+extension Housekeeping: CustomStringConvertible {
+    var description: String { "Housekeeping" }
+}

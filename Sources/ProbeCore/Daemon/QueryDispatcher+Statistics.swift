@@ -1,0 +1,62 @@
+import ProbeProtocol
+
+extension QueryDispatcher {
+    /// The `stats` object: the contract's fields first, then more detail by part.
+    func statisticsObject() -> JSONValue {
+        let checks = checker.statistics()
+        let echo = engine.statistics()
+        let server = server()
+        var errors = JSONObject()
+        for code in ProbeError.Code.allCases {
+            let count = (server.errors[code] ?? 0)
+            errors.members.append(.init(key: code.rawValue, value: .integer(count)))
+        }
+        var byState = JSONObject()
+        for state in [VerdictState.inUse, .free, .unknown] {
+            byState.members.append(.init(key: state.rawValue, value: .integer(checks.verdictsByState[state] ?? 0)))
+        }
+        var byEvidence = JSONObject()
+        for evidence in Evidence.allCases {
+            byEvidence.members.append(.init(key: evidence.rawValue, value: .integer(checks.verdictsByEvidence[evidence] ?? 0)))
+        }
+        let rtt: JSONValue = .object([
+            "p50": .integer(checks.roundTrip?.p50 ?? 0),
+            "p90": .integer(checks.roundTrip?.p90 ?? 0),
+            "p99": .integer(checks.roundTrip?.p99 ?? 0),
+            "max": .integer(checks.roundTrip?.maximum ?? 0),
+            "count": .integer(checks.roundTrip?.count ?? 0),
+        ])
+        return .object([
+            "checks": .integer(checks.checks),
+            "probes_sent": .integer(echo.echoesSent),
+            "replies": .integer(echo.replies),
+            "timeouts": .integer(echo.timeouts),
+            "unknowns": .integer(checks.verdictsByState[.unknown] ?? 0),
+            "cache_hits": .integer(checks.cacheHits),
+            "coalesced": .integer(checks.coalesced),
+            "in_flight": .integer(echo.inFlight),
+            "cache_entries": .integer(checks.cacheEntries),
+            "errors": .object(errors),
+            "uptime_s": .integer((ContinuousClock.now - startedAt).components.seconds),
+            "rtt_us": rtt,
+            "picks": .integer(checks.picks),
+            "marks": .integer(checks.marks),
+            "forgets": .integer(checks.forgets),
+            "probes": .integer(echo.probes),
+            "verdicts": .object(byState),
+            "evidence": .object(byEvidence),
+            "cache_evictions": .integer(checks.cacheEvictions),
+            "unreachables": .integer(echo.unreachables),
+            "send_failures": .integer(echo.sendFailures),
+            "not_sent": .integer(echo.notSent),
+            "overloaded": .integer(echo.overloaded),
+            "ignored_replies": .integer(echo.ignoredReplies),
+            "retried_sends": .integer(echo.retriedSends),
+            "receive_drops": .integer(echo.receiveDrops),
+            "connections": .integer(server.connections),
+            "open_connections": .integer(server.openConnections),
+            "refused_connections": .integer(server.refusedConnections),
+            "requests": .integer(server.requests),
+        ])
+    }
+}

@@ -1,0 +1,68 @@
+package import ProbeProtocol
+
+/// Answers each protocol request with the checker, and `stats` / `info` from the parts' counters.
+package struct QueryDispatcher: QueryHandler {
+    let checker: Checker
+    let engine: EchoEngine
+    let server: @Sendable () -> ServerStatistics
+    let startedAt: ContinuousClock.Instant
+    let neighborEvidence: @Sendable () -> Bool
+
+    package init(
+        checker: Checker,
+        engine: EchoEngine,
+        server: @escaping @Sendable () -> ServerStatistics,
+        neighborEvidence: @escaping @Sendable () -> Bool
+    ) {
+        self.checker = checker
+        self.engine = engine
+        self.server = server
+        self.startedAt = .now
+        self.neighborEvidence = neighborEvidence
+    }
+
+    package func handle(_ request: Request) async -> Response {
+        let id = ResponseID(request.id)
+        switch request.operation {
+        case .check(let check):
+            switch await checker.check(check) {
+            case .success(let verdict): return .verdict(verdict, id: id)
+            case .failure(let error): return .error(error, id: id)
+            }
+        case .pick(let pick):
+            switch await checker.pick(pick) {
+            case .success(let answer): return .pick(answer, id: id)
+            case .failure(let error): return .error(error, id: id)
+            }
+        case .mark(let mark):
+            switch checker.mark(mark) {
+            case .success: return .ok(id: id)
+            case .failure(let error): return .error(error, id: id)
+            }
+        case .forget(let forget):
+            return .removed(checker.forget(forget), id: id)
+        case .stats:
+            return .stats(statisticsObject(), id: id)
+        case .info:
+            return .info(infoObject(), id: id)
+        }
+    }
+
+    /// The version `info` reports.
+    package static let version = "0.1.0"
+
+    func infoObject() -> JSONValue {
+        let families = IPFamily.allCases.filter { engine.socketKinds[$0] != nil }
+        var kinds = JSONObject()
+        for family in families {
+            kinds.members.append(.init(key: family.rawValue, value: .string(engine.socketKinds[family]!.rawValue)))
+        }
+        return .object([
+            "version": .string(Self.version),
+            "protocol": .integer(1),
+            "families": .array(families.map { .string($0.rawValue) }),
+            "socket_kind": .object(kinds),
+            "neighbor_evidence": .bool(neighborEvidence()),
+        ])
+    }
+}

@@ -1,0 +1,58 @@
+import Logging
+import ProbeConfig
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// Re-reads the configuration on SIGHUP and applies what can change without rebinding: probe
+/// limits, cache, policy, limits and log level. An invalid file keeps the running configuration.
+struct Reloader: Service {
+    let daemon: ProbeDaemon
+    let engine: EchoEngine
+    let checker: Checker
+    let server: QueryServer
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                daemon.reload(engine: engine, checker: checker, server: server)
+            }
+        }
+    }
+}
+
+extension ProbeDaemon {
+    /// One reload: `RELOADING=1`, read, validate, apply, `READY=1`.
+    func reload(engine: EchoEngine, checker: Checker, server: QueryServer) {
+        notifier.reloading()
+        let previous = current.withLock { $0 }
+        let next: Configuration
+        do {
+            next = try source.load()
+        } catch {
+            logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            notifier.notify("READY=1\nSTATUS=reload failed, running the previous configuration: \(error)")
+            return
+        }
+        var applied = next
+        // What needs a rebind or a restart keeps its running value.
+        applied.socket = previous.socket
+        applied.metrics = previous.metrics
+        applied.probe.ipv6 = previous.probe.ipv6
+        if next.socket != previous.socket { logger.warning("socket settings change only on restart") }
+        if next.metrics != previous.metrics { logger.warning("metrics settings change only on restart") }
+        if next.probe.ipv6 != previous.probe.ipv6 { logger.warning("probe.ipv6 changes only on restart") }
+        current.withLock { $0 = applied }
+        StandardErrorLogHandler.level.withLock { $0 = applied.log.level.loggerLevel }
+        engine.update(maxPacketsPerSecond: applied.probe.maxPPS, maxInFlight: applied.probe.maxInFlight)
+        checker.update(configuration: Checker.Configuration(applied))
+        server.updateLimits(QueryServerLimits(applied))
+        logger.notice("configuration reloaded", metadata: ["file": "\(source.configurationPath)"])
+        notifier.notify("READY=1\nSTATUS=configuration reloaded")
+    }
+}
+
+extension Reloader: CustomStringConvertible {
+    var description: String { "Reloader" }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProbeConfig
+import ProbeCore
+import Synchronization
+
+/// `probed`: answers "is this address free?" for DHCP servers over a Unix socket.
+@main
+struct ProbedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probed",
+        abstract: "Answer DHCP servers' \"is this address free?\" by ICMP echo and the neighbour table.",
+        discussion: "Without --config it reads \(Configuration.defaultPath) when that file exists and runs on built-in defaults otherwise.",
+        version: QueryDispatcher.version
+    )
+
+    @Option(name: .long, help: "The configuration file (YAML).")
+    var config: String?
+
+    @Option(name: .long, help: "The Unix socket to listen on (overrides socket.path).")
+    var socket: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (overrides log.level).")
+    var logLevel: String?
+
+    @Flag(name: .long, help: "Validate the configuration, print the result and exit (0 valid, 1 invalid).")
+    var checkConfig = false
+
+    func run() async throws {
+        var level: Configuration.LogLevel?
+        if let logLevel {
+            guard let parsed = Configuration.LogLevel(rawValue: logLevel) else {
+                throw ValidationError("--log-level must be one of \(Configuration.LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            level = parsed
+        }
+        var source = ProbeDaemon.Source(configurationPath: config, socketPathOverride: socket, logLevelOverride: level)
+        let configuration: Configuration
+        do {
+            configuration = try source.load()
+        } catch {
+            FileHandle.standardError.write(Data("probed: invalid configuration: \(error)\n".utf8))
+            SystemdNotifier().status("failed: invalid configuration: \(error)")
+            throw ExitCode(1)
+        }
+        if checkConfig {
+            print("\(source.configurationPath): configuration is valid")
+            return
+        }
+        var effective = configuration
+        if socket == nil, effective.socket.path == Configuration.Socket().path, geteuid() != 0,
+            SystemdNotifier().listenDescriptors().isEmpty
+        {
+            // Not root and no socket chosen: /run/probed is not ours to create.
+            let directory = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"] ?? "/tmp"
+            effective.socket.path = "\(directory)/probed.sock"
+            source.socketPathOverride = effective.socket.path
+            FileHandle.standardError.write(Data("probed: not running as root; listening on \(effective.socket.path)\n".utf8))
+        }
+
+        StandardErrorLogHandler.level.withLock { $0 = effective.log.level.loggerLevel }
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
+        let logger = Logger(label: "probed")
+        let daemon = ProbeDaemon(source: source, configuration: effective, logger: logger)
+        do {
+            try await daemon.run()
+        } catch {
+            logger.critical("probed cannot run: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
