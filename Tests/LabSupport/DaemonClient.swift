@@ -32,25 +32,39 @@ public final class DaemonClient {
 
     deinit { close(descriptor) }
 
-    /// Sends raw bytes.
-    public func send(bytes: [UInt8]) throws {
+    /// Sends raw bytes (never raising SIGPIPE).
+    ///
+    /// - Returns: false when the daemon closed the connection before taking them all (EPIPE or
+    ///   ECONNRESET), which some tests expect.
+    @discardableResult
+    public func send(bytes: [UInt8]) throws -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard written > 0 else { throw LabError(.commandFailed, "write to \(path) failed: errno \(errno)") }
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if code == EPIPE || code == ECONNRESET { return false }
+                throw LabError(.socket, "write to \(path) failed: errno \(code)")
+            }
             offset += written
         }
+        return true
     }
 
     /// Sends one line (a newline is added).
-    public func send(_ line: String) throws { try send(bytes: Array((line + "\n").utf8)) }
+    public func send(_ line: String) throws {
+        guard try send(bytes: Array((line + "\n").utf8)) else {
+            throw LabError(.socket, "\(path) closed the connection before taking: \(line.prefix(200))")
+        }
+    }
 
     /// Sends one request as JSON.
     public func send(_ request: Request) throws {
         var bytes: [UInt8] = []
         request.encode(into: &bytes)
         bytes.append(UInt8(ascii: "\n"))
-        try send(bytes: bytes)
+        guard try send(bytes: bytes) else { throw LabError(.socket, "\(path) closed the connection") }
     }
 
     /// Half-closes: no more requests.

@@ -38,6 +38,8 @@ public final class NotifySocket: Sendable {
             close(descriptor)
             throw LabError(.spawn, "cannot bind the notify socket at \(path): errno \(errno)")
         }
+        // A daemon started under another uid must be able to send to it too.
+        chmod(path, 0o777)
     }
 
     deinit {

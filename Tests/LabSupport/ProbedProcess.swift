@@ -24,11 +24,12 @@ public final class ProbedProcess: Sendable {
         arguments: [String] = [],
         environment: [String: String] = [:],
         prefix: [String] = [],
+        socketPath: String? = nil,
         waitForReady: Bool = true
     ) async throws {
         directory = "/tmp/probed-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard mkdir(directory, 0o755) == 0 else { throw LabError(.spawn, "mkdir \(directory): errno \(errno)") }
-        socketPath = "\(directory)/probed.sock"
+        self.socketPath = socketPath ?? "\(directory)/probed.sock"
         configurationPath = "\(directory)/probed.yaml"
         try configuration.write(toFile: configurationPath, atomically: true, encoding: .utf8)
         notifications = try NotifySocket()
@@ -37,7 +38,7 @@ public final class ProbedProcess: Sendable {
         let binary = try Lab.probedBinary.path
         process = try LabProcess.start(
             namespace,
-            prefix + [binary, "--config", configurationPath, "--socket", socketPath] + arguments,
+            prefix + [binary, "--config", configurationPath, "--socket", self.socketPath] + arguments,
             environment: environment
         )
         if waitForReady {
@@ -71,7 +72,7 @@ public final class ProbedProcess: Sendable {
     deinit {
         if process.isRunning { process.kill() }
         unlink(configurationPath)
-        unlink(socketPath)
+        if socketPath.hasPrefix(directory + "/") { unlink(socketPath) }
         rmdir(directory)
     }
 }

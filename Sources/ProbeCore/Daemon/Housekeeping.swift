@@ -19,7 +19,7 @@ struct Housekeeping: Service {
     static let statusInterval: Duration = .seconds(5)
 
     func run() async throws {
-        await ready.wait()
+        guard await ready.wait() else { return }
         notifier.ready(status: statusLine())
         logger.info("ready", metadata: ["families": "\(engine.socketKinds.map { "\($0.key.rawValue):\($0.value.rawValue)" }.sorted().joined(separator: ","))"])
 
