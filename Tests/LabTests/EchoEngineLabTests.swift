@@ -190,3 +190,26 @@ struct EchoEngineLabTests {
         }
     }
 }
+
+/// Neighbour evidence inside the engine: decided at the deadline from the kernel's table.
+@Suite(.serialized, .lab)
+struct EchoEngineNeighborLabTests {
+    typealias A = Lab.Addresses
+
+    @Test(arguments: SocketMode.allCases, [A.quiet4, A.quiet6])
+    func anEchoDroppingHostIsConfirmedByItsNeighbourEntry(mode: SocketMode, address: IPAddress) async throws {
+        try await withEngine(mode) { engine in
+            let outcome = await engine.probe(address, timeout: .milliseconds(300), attempts: 2)
+            #expect(outcome.result == .neighbor(mac: A.quietMAC))
+        }
+    }
+
+    @Test(arguments: [A.quiet4, A.quiet6])
+    func turnedOffItIsSilence(address: IPAddress) async throws {
+        try await withEngine(.dgram, configuration: .init(neighborEvidence: false)) { engine in
+            let outcome = await engine.probe(address, timeout: .milliseconds(300), attempts: 2)
+            #expect(outcome.result == .timeout)
+            #expect(!engine.neighborEvidenceActive)
+        }
+    }
+}

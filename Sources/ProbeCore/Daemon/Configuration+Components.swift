@@ -8,7 +8,9 @@ extension EchoEngine.Configuration {
         self.init(
             maxPacketsPerSecond: configuration.probe.maxPPS,
             maxInFlight: configuration.probe.maxInFlight,
-            ipv6: configuration.probe.ipv6
+            ipv6: configuration.probe.ipv6,
+            neighborEvidence: configuration.probe.neighborEvidence,
+            neighborMaxAge: configuration.probe.neighborMaxAge
         )
     }
 }

@@ -75,7 +75,7 @@ package final class ProbeDaemon: Sendable {
             checker: checker,
             engine: engine,
             server: { serverBox.server?.statistics() ?? ServerStatistics() },
-            neighborEvidence: { [self] in self.current.withLock { $0.probe.neighborEvidence } }
+            neighborEvidence: { engine.neighborEvidenceActive }
         )
         let server = QueryServer(
             listener: listener,

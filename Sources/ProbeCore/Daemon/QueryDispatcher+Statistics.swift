@@ -52,6 +52,8 @@ extension QueryDispatcher {
             "overloaded": .integer(echo.overloaded),
             "ignored_replies": .integer(echo.ignoredReplies),
             "retried_sends": .integer(echo.retriedSends),
+            "neighbor_confirmations": .integer(echo.neighborConfirmations),
+            "neighbor_errors": .integer(echo.neighborErrors),
             "receive_drops": .integer(echo.receiveDrops),
             "connections": .integer(server.connections),
             "open_connections": .integer(server.openConnections),

@@ -45,7 +45,7 @@ extension ProbeDaemon {
         if next.probe.ipv6 != previous.probe.ipv6 { logger.warning("probe.ipv6 changes only on restart") }
         current.withLock { $0 = applied }
         StandardErrorLogHandler.level.withLock { $0 = applied.log.level.loggerLevel }
-        engine.update(maxPacketsPerSecond: applied.probe.maxPPS, maxInFlight: applied.probe.maxInFlight)
+        engine.update(EchoEngine.Configuration(applied))
         checker.update(configuration: Checker.Configuration(applied))
         server.updateLimits(QueryServerLimits(applied))
         logger.notice("configuration reloaded", metadata: ["file": "\(source.configurationPath)"])

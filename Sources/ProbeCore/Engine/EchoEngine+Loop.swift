@@ -1,6 +1,7 @@
 import CProbeSys
 import Glibc
 import Logging
+import ProbeProtocol
 import Synchronization
 
 extension EchoEngine {
@@ -71,37 +72,74 @@ extension EchoEngine.State {
             guard let record = record(for: event) else { continue }
             switch event.kind {
             case .send:
-                sendQueue.append(event)
+                enqueueSend(event, background: record.background)
             case .deadline:
-                if record.sentInTime {
-                    end(slot: event.slot, .timeout)
-                } else if record.lastSendError != 0 {
-                    end(slot: event.slot, .sendFailed(reason: EchoSocket.describe(errno: record.lastSendError)))
-                } else {
-                    end(slot: event.slot, .notSent(reason: "not sent in time"))
-                }
+                expiring.append(event.slot)
             }
         }
+        guard !expiring.isEmpty else { return }
+        let evidence = neighborEvidence(for: expiring, now: now)
+        for slot in expiring {
+            guard let record = probes[Int(slot)] else { continue }
+            if let mac = evidence[slot] {
+                end(slot: slot, .neighbor(mac: mac))
+            } else if record.sentInTime {
+                end(slot: slot, .timeout)
+            } else if record.lastSendError != 0 {
+                end(slot: slot, .sendFailed(reason: EchoSocket.describe(errno: record.lastSendError)))
+            } else {
+                end(slot: slot, .notSent(reason: "not sent in time"))
+            }
+        }
+        expiring.removeAll(keepingCapacity: true)
+    }
+
+    /// For probes at their deadline without an echo reply: the MAC of each whose target the
+    /// neighbour table shows confirmed during the probe, or recently enough (one dump per family
+    /// for all of them).
+    mutating func neighborEvidence(for slots: [Int32], now: UInt64) -> [Int32: String] {
+        guard neighborEvidence, let neighbors else { return [:] }
+        let addresses = slots.compactMap { probes[Int($0)]?.address }
+        let entries: [IPAddress: NeighborEntry]
+        do {
+            entries = try neighbors.entries(for: addresses)
+        } catch {
+            statistics.neighborErrors += 1
+            return [:]
+        }
+        guard !entries.isEmpty else { return [:] }
+        var found: [Int32: String] = [:]
+        for slot in slots {
+            guard let record = probes[Int(slot)], let entry = entries[record.address] else { continue }
+            let probeAge = Duration.nanoseconds(Int64(clamping: now &- record.startedAt))
+            if NeighborEvidence.confirms(entry, probeAge: probeAge, maxAge: neighborMaxAge), let mac = entry.linkLayerAddress {
+                found[slot] = mac
+            }
+        }
+        return found
     }
 
     /// Sends queued echoes while the pacer allows. Returns, per family, whether the socket's send
     /// buffer is full (wait for POLLOUT).
     mutating func sendDue(now: UInt64, packet: UnsafeMutableRawBufferPointer) -> [Bool] {
         var blocked = [false, false]
-        while let event = sendQueue.first {
+        while true {
+            // On-demand echoes first; background (pool sweep) echoes only when none is waiting.
+            let background = sendQueue.isEmpty
+            guard let event = background ? backgroundQueue.first : sendQueue.first else { break }
             guard let record = record(for: event), case .send(let attempt) = event.kind else {
-                _ = sendQueue.removeFirst()
+                _ = background ? backgroundQueue.removeFirst() : sendQueue.removeFirst()
                 continue
             }
             let family = record.family.rawValue
             if blocked[family] { break }
             guard let socket = sockets[family] else {
-                _ = sendQueue.removeFirst()
+                _ = background ? backgroundQueue.removeFirst() : sendQueue.removeFirst()
                 end(slot: event.slot, .unavailable(reason: "socket closed"))
                 continue
             }
             guard pacer.take(now: now) else { break }
-            _ = sendQueue.removeFirst()
+            _ = background ? backgroundQueue.removeFirst() : sendQueue.removeFirst()
 
             let sentAt = MonotonicTime.now()
             let echo = EchoPacket.Echo(identifier: socket.identifier, sequence: record.sequence, token: record.token, sentAt: sentAt)
@@ -124,7 +162,7 @@ extension EchoEngine.State {
                 if sentAt <= record.sendBy { probes[Int(event.slot)]!.sentInTime = true }
                 statistics.echoesSent += 1
             case EAGAIN, EWOULDBLOCK:
-                sendQueue.prepend(event)
+                if background { backgroundQueue.prepend(event) } else { sendQueue.prepend(event) }
                 blocked[family] = true
                 continue
             case ENOBUFS:
@@ -145,7 +183,7 @@ extension EchoEngine.State {
     /// Nanoseconds until the loop must wake again; -1 for "only when something happens".
     mutating func nextWakeup(now: UInt64, blocked: Bool) -> Int64 {
         var next = timers.nextTime ?? .max
-        if !sendQueue.isEmpty, !blocked { next = min(next, pacer.nextAvailable(now: now)) }
+        if !(sendQueue.isEmpty && backgroundQueue.isEmpty), !blocked { next = min(next, pacer.nextAvailable(now: now)) }
         if next == .max { return -1 }
         return next > now ? Int64(next - now) : 0
     }

@@ -12,19 +12,30 @@ extension EchoEngine {
         var freeSlots: [Int32] = []
         var timers = DeadlineHeap<ProbeEvent>()
         var sendQueue = SendQueue()
+        /// Echoes of background probes: sent only while ``sendQueue`` is empty.
+        var backgroundQueue = SendQueue()
         var pacer: SendPacer
         var maxInFlight: Int
         var inFlight = 0
         var nextID: UInt64 = 1
         var statistics = EchoStatistics()
         var drops: [UInt32] = [0, 0]
+        /// The kernel's neighbour table (nil when rtnetlink could not be opened).
+        var neighbors: NeighborTable?
+        var neighborEvidence: Bool
+        var neighborMaxAge: Duration
+        /// Probes whose deadline came in this turn of the loop, decided together.
+        var expiring: [Int32] = []
         var stopRequested = false
         var stopped = false
         /// Completions gathered under the lock, resumed after it is released.
         var completions: [Completion] = []
 
-        init(sockets: [EchoSocket?], configuration: Configuration, now: UInt64) {
+        init(sockets: [EchoSocket?], neighbors: NeighborTable?, configuration: Configuration, now: UInt64) {
             self.sockets = sockets
+            self.neighbors = neighbors
+            self.neighborEvidence = configuration.neighborEvidence
+            self.neighborMaxAge = configuration.neighborMaxAge
             self.sequences = [SequenceAllocator(start: .random(in: 0...UInt16.max)), SequenceAllocator(start: .random(in: 0...UInt16.max))]
             self.slotBySequence = [[Int32](repeating: -1, count: SequenceAllocator.capacity), [Int32](repeating: -1, count: SequenceAllocator.capacity)]
             self.pacer = SendPacer(ratePerSecond: configuration.maxPacketsPerSecond, now: now)
@@ -50,7 +61,7 @@ extension EchoEngine {
         }
 
         /// Takes a slot and a sequence number for a new probe, or says why not.
-        mutating func reserve(address: IPAddress, timeout: UInt64, attempts: Int, now: UInt64) -> Reservation {
+        mutating func reserve(address: IPAddress, timeout: UInt64, attempts: Int, background: Bool, now: UInt64) -> Reservation {
             if stopped || stopRequested { return .refused(.unavailable(reason: "shutting down")) }
             let family: EchoFamily = address.family == .ipv4 ? .ipv4 : .ipv6
             guard sockets[family.rawValue] != nil else {
@@ -83,7 +94,8 @@ extension EchoEngine {
                 deadline: now + timeout,
                 sendBy: now + timeout / 2,
                 interval: timeout / UInt64(attempts),
-                attempts: attempts
+                attempts: attempts,
+                background: background
             )
             slotBySequence[family.rawValue][Int(sequence)] = slot
             inFlight += 1
@@ -98,9 +110,14 @@ extension EchoEngine {
             record.continuation = continuation
             probes[Int(slot)] = record
             timers.insert(ProbeEvent(slot: slot, id: record.id, kind: .deadline), at: record.deadline)
-            let wasEmpty = sendQueue.isEmpty
-            sendQueue.append(ProbeEvent(slot: slot, id: record.id, kind: .send(attempt: 0)))
-            return wasEmpty
+            let wasIdle = sendQueue.isEmpty && backgroundQueue.isEmpty
+            enqueueSend(ProbeEvent(slot: slot, id: record.id, kind: .send(attempt: 0)), background: record.background)
+            return wasIdle
+        }
+
+        /// Queues an echo whose time has come, in its priority's queue.
+        mutating func enqueueSend(_ event: ProbeEvent, background: Bool) {
+            if background { backgroundQueue.append(event) } else { sendQueue.append(event) }
         }
 
         /// Frees a probe's slot and sequence number.
@@ -119,7 +136,8 @@ extension EchoEngine {
             release(slot: slot)
             switch result {
             case .reply: statistics.replies += 1
-            case .timeout, .neighbor: statistics.timeouts += 1
+            case .timeout: statistics.timeouts += 1
+            case .neighbor: statistics.neighborConfirmations += 1
             case .unreachable: statistics.unreachables += 1
             case .sendFailed: statistics.sendFailures += 1
             case .notSent, .unavailable, .overloaded: statistics.notSent += 1

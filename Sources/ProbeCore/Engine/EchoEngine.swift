@@ -26,19 +26,27 @@ package final class EchoEngine: Sendable {
         package var receiveBufferBytes: Int
         /// Skip ping sockets and use raw sockets (tests of the fallback).
         package var preferRaw: Bool
+        /// At the deadline, take a confirmed neighbour entry as proof of a host that drops echo.
+        package var neighborEvidence: Bool
+        /// How old a neighbour confirmation may be and still count (`probe.neighbor_max_age_s`).
+        package var neighborMaxAge: Duration
 
         package init(
             maxPacketsPerSecond: Int = 20_000,
             maxInFlight: Int = 30_000,
             ipv6: Bool = true,
             receiveBufferBytes: Int = 8 << 20,
-            preferRaw: Bool = false
+            preferRaw: Bool = false,
+            neighborEvidence: Bool = true,
+            neighborMaxAge: Duration = .seconds(30)
         ) {
             self.maxPacketsPerSecond = maxPacketsPerSecond
             self.maxInFlight = maxInFlight
             self.ipv6 = ipv6
             self.receiveBufferBytes = receiveBufferBytes
             self.preferRaw = preferRaw
+            self.neighborEvidence = neighborEvidence
+            self.neighborMaxAge = neighborMaxAge
         }
     }
 
@@ -81,6 +89,14 @@ package final class EchoEngine: Sendable {
         } else {
             unavailable[.ipv6] = "IPv6 probing is turned off (probe.ipv6)"
         }
+        // The neighbour table is read through rtnetlink, opened here so that it belongs to the same
+        // network namespace as the ICMP sockets. Without it, neighbour evidence is off.
+        var neighbors: NeighborTable?
+        do {
+            neighbors = try NeighborTable()
+        } catch {
+            logger.warning("neighbour evidence is unavailable", metadata: ["reason": "\(error)"])
+        }
         let wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard wake >= 0 else {
             let code = errno
@@ -91,7 +107,7 @@ package final class EchoEngine: Sendable {
         self.receiveBufferBytes = buffers
         self.wakeDescriptor = wake
         self.logger = logger
-        self.state = Mutex(State(sockets: sockets, configuration: configuration, now: MonotonicTime.now()))
+        self.state = Mutex(State(sockets: sockets, neighbors: neighbors, configuration: configuration, now: MonotonicTime.now()))
     }
 
     deinit {
@@ -104,9 +120,21 @@ package final class EchoEngine: Sendable {
     /// Never throws and never outlives its deadline by more than the loop's latency. A cancelled
     /// caller gets ``ProbeOutcome/Result/notSent(reason:)`` at once and its slot is freed.
     package func probe(_ address: IPAddress, timeout: Duration, attempts: Int) async -> ProbeOutcome {
+        await probe(address, timeout: timeout, attempts: attempts, priority: .normal)
+    }
+
+    /// Probes `address` like ``probe(_:timeout:attempts:)``; `.background` echoes wait while any
+    /// on-demand echo is queued for the pacer.
+    package func probe(_ address: IPAddress, timeout: Duration, attempts: Int, priority: ProbePriority) async -> ProbeOutcome {
         let startedAt = MonotonicTime.now()
         let reservation = state.withLock { state in
-            state.reserve(address: address, timeout: MonotonicTime.nanoseconds(timeout), attempts: max(1, attempts), now: startedAt)
+            state.reserve(
+                address: address,
+                timeout: MonotonicTime.nanoseconds(timeout),
+                attempts: max(1, attempts),
+                background: priority == .background,
+                now: startedAt
+            )
         }
         let (slot, id): (Int32, UInt64)
         switch reservation {
@@ -153,12 +181,19 @@ package final class EchoEngine: Sendable {
     }
 
     /// Applies new limits (a configuration reload). Probes in flight are not affected.
-    package func update(maxPacketsPerSecond: Int, maxInFlight: Int) {
+    package func update(_ configuration: Configuration) {
         state.withLock { state in
-            state.pacer.update(ratePerSecond: maxPacketsPerSecond, now: MonotonicTime.now())
-            state.maxInFlight = maxInFlight
+            state.pacer.update(ratePerSecond: configuration.maxPacketsPerSecond, now: MonotonicTime.now())
+            state.maxInFlight = configuration.maxInFlight
+            state.neighborEvidence = configuration.neighborEvidence
+            state.neighborMaxAge = configuration.neighborMaxAge
         }
         wakeLoop()
+    }
+
+    /// Whether deadlines consult the neighbour table now (configured on, and rtnetlink available).
+    package var neighborEvidenceActive: Bool {
+        state.withLock { $0.neighborEvidence && $0.neighbors != nil }
     }
 
     /// Runs the loop until the calling task is cancelled or a graceful shutdown begins; then ends

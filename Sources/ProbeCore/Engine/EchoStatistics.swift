@@ -22,6 +22,10 @@ package struct EchoStatistics: Sendable, Hashable {
     package var retriedSends = 0
     /// Datagrams the kernel dropped for lack of receive buffer space (all sockets).
     package var receiveDrops = 0
+    /// Probes ended by a confirmed neighbour entry (a host that drops echo).
+    package var neighborConfirmations = 0
+    /// Neighbour-table reads that failed (the deadline then decides alone).
+    package var neighborErrors = 0
     /// Probes in flight now.
     package var inFlight = 0
 

@@ -15,6 +15,8 @@ struct ProbeRecord {
     let sendBy: UInt64
     let interval: UInt64
     let attempts: Int
+    /// A pool sweep's probe: its echoes yield to on-demand ones.
+    let background: Bool
     var echoesSent = 0
     var sentInTime = false
     var lastSendError: Int32 = 0
