@@ -186,4 +186,22 @@ struct DaemonCacheTests {
             #expect(answer["error"]?["message"]?.stringValue?.contains(A.prohibit4.description) == true)
         }
     }
+
+    @Test func aShortDeadlineDoesNotWaitForALongerProbeInFlight() async throws {
+        try await withDaemon { daemon in
+            let client = try daemon.client()
+            let target = A.sinkAddresses4(count: 40)[33]
+            let clock = ContinuousClock()
+            let start = clock.now
+            try client.send(checkLine(target, id: 1, extra: #","timeout_ms":2000"#))
+            try client.send(checkLine(target, id: 2, extra: #","timeout_ms":100"#))
+            let first = try #require(try client.readJSON())
+            let elapsed = clock.now - start
+            #expect(first["id"]?.intValue == 2)
+            #expect(first.state == "free")
+            #expect(elapsed < .milliseconds(400), "the 100 ms check was answered after \(elapsed)")
+            let second = try #require(try client.readJSON())
+            #expect(second["id"]?.intValue == 1)
+        }
+    }
 }

@@ -31,7 +31,7 @@ extension Checker: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for await job in jobs {
-                    guard markStarted(job.address) else { continue }
+                    guard markStarted(job) else { continue }
                     group.addTask {
                         await self.execute(job)
                     }
@@ -58,10 +58,10 @@ extension Checker: Service {
     }
 
     /// Marks the probe of `address` as handed to the prober; `false` when it is no longer in flight.
-    private func markStarted(_ address: IPAddress) -> Bool {
+    private func markStarted(_ job: ProbeJob) -> Bool {
         state.withLock { state in
-            guard state.inFlight[address] != nil else { return false }
-            state.inFlight[address]!.started = true
+            guard let index = state.inFlight[job.address]?.firstIndex(where: { $0.id == job.id }) else { return false }
+            state.inFlight[job.address]![index].started = true
             state.counters.probesStarted += 1
             return true
         }
@@ -73,7 +73,7 @@ extension Checker: Service {
         let result = Self.answer(for: job.address, outcome: outcome.result)
         let now = clock()
         let continuations = state.withLock { state in
-            state.complete(job.address, outcome: outcome.result, result: result, now: now)
+            state.complete(job.address, probe: job.id, outcome: outcome.result, result: result, now: now)
         }
         for continuation in continuations { continuation.resume(returning: result) }
         if logger.logLevel <= .trace {
@@ -86,10 +86,12 @@ extension Checker: Service {
         let error = ProbeError.unavailable("the daemon is shutting down")
         let continuations = state.withLock { state -> [WaiterContinuation] in
             state.accepting = false
-            let unstarted = state.inFlight.filter { !$0.value.started }.map(\.key)
+            let unstarted = state.inFlight.flatMap { address, probes in
+                probes.filter { !$0.started }.map { (address, $0.id) }
+            }
             var continuations: [WaiterContinuation] = []
-            for address in unstarted {
-                continuations += state.complete(address, outcome: nil, result: .failure(error), now: 0)
+            for (address, id) in unstarted {
+                continuations += state.complete(address, probe: id, outcome: nil, result: .failure(error), now: 0)
             }
             return continuations
         }

@@ -3,6 +3,8 @@ import ProbeProtocol
 extension Checker {
     /// One probe for the run loop to start.
     struct ProbeJob: Sendable {
+        /// Which in-flight probe of the address this job runs.
+        var id: UInt64
         var address: IPAddress
         var timeout: Duration
         var attempts: Int
@@ -25,10 +27,17 @@ extension Checker {
 
     /// A probe in flight and who waits for it.
     struct InFlightProbe {
+        var id: UInt64
+        /// When the probe ends at the latest (monotonic ns).
+        var deadline: UInt64
         var waiters: [UInt64]
         /// Whether the run loop has handed it to the prober (an unstarted one is answered at shutdown).
         var started = false
     }
+
+    /// How much later than its own deadline a request may be answered when it joins a probe
+    /// already in flight, rather than start one of its own.
+    static let joinSlack: UInt64 = 5_000_000
 
     /// What a request about one address gets at once.
     enum Admission {
@@ -43,7 +52,10 @@ extension Checker {
         var configuration: Configuration
         var policy: AddressPolicy
         var cache: VerdictCache
-        var inFlight: [IPAddress: InFlightProbe] = [:]
+        /// The probes in flight, by address: usually one; more when a request with a shorter
+        /// deadline could not wait for the one already running.
+        var inFlight: [IPAddress: [InFlightProbe]] = [:]
+        var nextProbe: UInt64 = 0
         var waiters: [UInt64: WaiterSlot] = [:]
         var nextWaiter: UInt64 = 0
         /// Whether new probes may be started; false once shutdown begins.
@@ -72,22 +84,28 @@ extension Checker {
                 return .answered(.success(entry.verdict(for: address, now: now)))
             }
             let id = nextWaiter
-            if inFlight[address] != nil {
-                inFlight[address]!.waiters.append(id)
+            let timeout = max(1, timeoutMilliseconds ?? configuration.timeoutMilliseconds)
+            let deadline = now + Configuration.nanoseconds(milliseconds: timeout)
+            // Join a probe in flight that ends by this request's own deadline; a longer one would
+            // make the request wait past what it asked for.
+            if let index = inFlight[address]?.firstIndex(where: { $0.deadline <= deadline + Checker.joinSlack }) {
+                inFlight[address]![index].waiters.append(id)
                 counters.coalesced += 1
             } else {
                 guard accepting else {
                     return .answered(.failure(.unavailable("the daemon is shutting down")))
                 }
                 let job = ProbeJob(
+                    id: nextProbe,
                     address: address,
-                    timeout: .milliseconds(max(1, timeoutMilliseconds ?? configuration.timeoutMilliseconds)),
+                    timeout: .milliseconds(timeout),
                     attempts: max(1, attempts ?? configuration.attempts)
                 )
                 guard case .enqueued = jobs.yield(job) else {
                     return .answered(.failure(.unavailable("the daemon is shutting down")))
                 }
-                inFlight[address] = InFlightProbe(waiters: [id])
+                nextProbe += 1
+                inFlight[address, default: []].append(InFlightProbe(id: job.id, deadline: deadline, waiters: [id]))
             }
             nextWaiter += 1
             waiters[id] = .pending
@@ -97,13 +115,22 @@ extension Checker {
         /// Ends the probe of `address`: caches and counts its verdict and hands it to every waiter.
         ///
         /// - Returns: the continuations to resume with `result`, outside the lock.
+        /// Takes probe `id` of `address` out of the in-flight table.
+        mutating func removeInFlight(_ address: IPAddress, id: UInt64) -> InFlightProbe? {
+            guard let index = inFlight[address]?.firstIndex(where: { $0.id == id }) else { return nil }
+            let probe = inFlight[address]!.remove(at: index)
+            if inFlight[address]!.isEmpty { inFlight[address] = nil }
+            return probe
+        }
+
         mutating func complete(
             _ address: IPAddress,
+            probe id: UInt64,
             outcome: ProbeOutcome.Result?,
             result: Result<Verdict, ProbeError>,
             now: UInt64
         ) -> [WaiterContinuation] {
-            guard let probe = inFlight.removeValue(forKey: address) else { return [] }
+            guard let probe = removeInFlight(address, id: id) else { return [] }
             switch result {
             case .success(let verdict):
                 cache.record(
@@ -139,6 +166,10 @@ extension Checker {
         }
 
         /// Counts a request answered with `error`.
+        mutating func count(_ verdict: Verdict) {
+            counters.answers[CheckerStatistics.Answer(state: verdict.state, evidence: verdict.evidence), default: 0] += 1
+        }
+
         mutating func count(_ error: ProbeError) {
             counters.errors[error.code, default: 0] += 1
         }

@@ -84,10 +84,16 @@ package final class Checker: Sendable {
         }
         switch admission {
         case .answered(let result):
+            if case .success(let verdict) = result { state.withLock { $0.count(verdict) } }
             return result
         case .waiting(let id):
             guard let result = await wait(for: id) else { return .failure(Self.cancelled) }
-            if case .failure(let error) = result { state.withLock { $0.count(error) } }
+            state.withLock { state in
+                switch result {
+                case .success(let verdict): state.count(verdict)
+                case .failure(let error): state.count(error)
+                }
+            }
             return result
         }
     }

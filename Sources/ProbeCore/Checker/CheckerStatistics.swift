@@ -32,6 +32,9 @@ package struct CheckerStatistics: Sendable, Hashable {
     package var verdictsByState: [VerdictState: UInt64] = [:]
     /// Probes that ended with a verdict, by evidence.
     package var verdictsByEvidence: [Evidence: UInt64] = [:]
+    /// `check` answers that were verdicts, by state and evidence (from the cache, a shared probe
+    /// or a probe of their own alike).
+    package var answers: [Answer: UInt64] = [:]
     /// Probes the engine refused, by error code (`overloaded`, `unavailable`).
     package var probeErrors: [ProbeError.Code: UInt64] = [:]
     /// Requests answered with an error, by code (`not_allowed`, `overloaded`, `unavailable`, `bad_request`).
@@ -50,4 +53,15 @@ package struct CheckerStatistics: Sendable, Hashable {
     package var roundTrip: RoundTrip?
 
     package init() {}
+
+    /// A kind of verdict answered to a `check`.
+    package struct Answer: Hashable, Sendable {
+        package var state: VerdictState
+        package var evidence: Evidence
+
+        package init(state: VerdictState, evidence: Evidence) {
+            self.state = state
+            self.evidence = evidence
+        }
+    }
 }

@@ -27,6 +27,9 @@ package struct RTTHistogram: Sendable, Hashable {
     }
 
     /// Records one round-trip time, in microseconds (negative values count as 0).
+    /// How many values bucket `bucket` holds.
+    func count(inBucket bucket: Int) -> UInt64 { buckets[bucket] }
+
     package mutating func record(_ microseconds: Int) {
         let value = max(0, microseconds)
         buckets[Self.bucket(of: value)] += 1

@@ -96,15 +96,21 @@ package final class ProbeDaemon: Sendable {
         )
         let reloader = Reloader(daemon: self, engine: engine, checker: checker, server: server)
 
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: engine),
+            .init(service: checker),
+            .init(service: server),
+        ]
+        if let endpoint = configuration.metrics.endpoint {
+            let exporter = MetricsExporter(checker: checker, engine: engine, server: { server.statistics() })
+            services.append(.init(service: MetricsServer(host: endpoint.host, port: endpoint.port, exporter: exporter, logger: logger)))
+        }
+        services.append(.init(service: housekeeping))
+        services.append(.init(service: reloader))
+
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: engine),
-                    .init(service: checker),
-                    .init(service: server),
-                    .init(service: housekeeping),
-                    .init(service: reloader),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
