@@ -13,8 +13,6 @@ extension Configuration {
         if socket.path != running.socket.path { keys.append("socket.path") }
         if socket.mode != running.socket.mode { keys.append("socket.mode") }
         if socket.group != running.socket.group { keys.append("socket.group") }
-        if socket.allowedUIDs != running.socket.allowedUIDs { keys.append("socket.allowed_uids") }
-        if socket.allowedGIDs != running.socket.allowedGIDs { keys.append("socket.allowed_gids") }
         if probe.ipv6 != running.probe.ipv6 { keys.append("probe.ipv6") }
         if metrics.listen != running.metrics.listen { keys.append("metrics.listen") }
         return keys

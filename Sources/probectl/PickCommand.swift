@@ -9,8 +9,8 @@ struct PickCommand: ParsableCommand {
         discussion: """
             Prints the chosen address (or "none free") on the first line, then each candidate's \
             result; "pending" means its probe had not settled when the choice was made. Exit \
-            status: 0 when an address was picked, 1 when none is free, 2 when the request was \
-            refused or the daemon cannot be reached.
+            status: 0 when the daemon answered (an address picked, or "none free"), 2 when the \
+            request was refused or the daemon cannot be reached.
             """
     )
 

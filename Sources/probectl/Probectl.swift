@@ -5,7 +5,7 @@ import Glibc
 ///
 /// `probectl [--socket PATH] [--json] COMMAND`. Every failure — the daemon unreachable, an error
 /// answer, a usage error — exits with status 2; `check` and `sweep` exit 1 when an address is in
-/// use, and `pick` when none is free.
+/// use (and none is unknown); every other answered command exits 0.
 @main
 struct Probectl: ParsableCommand {
     static let configuration = CommandConfiguration(

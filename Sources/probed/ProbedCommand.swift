@@ -45,18 +45,22 @@ struct ProbedCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if checkConfig {
-            print("\(source.configurationPath): configuration is valid")
+            if !source.required, access(source.configurationPath, F_OK) != 0 {
+                print("\(source.configurationPath) does not exist: probed would run on its built-in defaults")
+            } else {
+                print("\(source.configurationPath): configuration is valid")
+            }
             return
         }
         var effective = configuration
-        if socket == nil, effective.socket.path == Configuration.Socket().path, geteuid() != 0,
+        if socket == nil, effective.socket.path == Configuration.Socket().path, !Self.canCreate(effective.socket.path),
             SystemdNotifier().listenDescriptors().isEmpty
         {
-            // Not root and no socket chosen: /run/probed is not ours to create.
+            // No socket chosen and /run/probed is not ours (not root, no RuntimeDirectory=).
             let directory = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"] ?? "/tmp"
             effective.socket.path = "\(directory)/probed.sock"
             source.socketPathOverride = effective.socket.path
-            FileHandle.standardError.write(Data("probed: not running as root; listening on \(effective.socket.path)\n".utf8))
+            FileHandle.standardError.write(Data("probed: cannot create \(Configuration.Socket().path) here; listening on \(effective.socket.path)\n".utf8))
         }
 
         StandardErrorLogHandler.level.withLock { $0 = effective.log.level.loggerLevel }
@@ -69,5 +73,13 @@ struct ProbedCommand: AsyncParsableCommand {
             logger.critical("probed cannot run: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// Whether this process may create a socket at `path`: its directory is writable, or missing
+    /// in a writable parent.
+    static func canCreate(_ path: String) -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        if access(directory, F_OK) == 0 { return access(directory, W_OK) == 0 }
+        return access((directory as NSString).deletingLastPathComponent, W_OK) == 0
     }
 }

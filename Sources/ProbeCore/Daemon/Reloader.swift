@@ -36,13 +36,16 @@ extension ProbeDaemon {
             return
         }
         var applied = next
-        // What needs a rebind or a restart keeps its running value.
-        applied.socket = previous.socket
+        // What needs a rebind or a restart keeps its running value; the peer lists apply at once.
+        applied.socket.path = previous.socket.path
+        applied.socket.mode = previous.socket.mode
+        applied.socket.group = previous.socket.group
         applied.metrics = previous.metrics
         applied.probe.ipv6 = previous.probe.ipv6
-        if next.socket != previous.socket { logger.warning("socket settings change only on restart") }
-        if next.metrics != previous.metrics { logger.warning("metrics settings change only on restart") }
-        if next.probe.ipv6 != previous.probe.ipv6 { logger.warning("probe.ipv6 changes only on restart") }
+        let restartKeys = next.keysNeedingRestart(comparedTo: previous)
+        if !restartKeys.isEmpty {
+            logger.warning("changed settings apply only after a restart", metadata: ["keys": "\(restartKeys.joined(separator: ", "))"])
+        }
         current.withLock { $0 = applied }
         StandardErrorLogHandler.level.withLock { $0 = applied.log.level.loggerLevel }
         engine.update(EchoEngine.Configuration(applied))

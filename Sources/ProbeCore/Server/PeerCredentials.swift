@@ -1,3 +1,5 @@
+import Glibc
+
 /// Who is on the other end of a Unix socket connection (`SO_PEERCRED`).
 package struct PeerCredentials: Sendable, Hashable, CustomStringConvertible {
     package var pid: Int32
@@ -11,6 +13,22 @@ package struct PeerCredentials: Sendable, Hashable, CustomStringConvertible {
     }
 
     package var description: String { "pid \(pid) uid \(uid) gid \(gid)" }
+
+    /// The peer process's supplementary groups, from `/proc/PID/status` (`SO_PEERCRED` carries
+    /// only the primary group). Empty when the process is gone or the file cannot be read.
+    package func supplementaryGroups() -> [UInt32] {
+        guard let file = fopen("/proc/\(pid)/status", "r") else { return [] }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            let text = String(cString: line)
+            guard text.hasPrefix("Groups:") else { continue }
+            return text.dropFirst("Groups:".count).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { UInt32($0) }
+        }
+        return []
+    }
 }
 
 /// Which peers may talk to the daemon: empty lists allow anyone who can open the socket.
@@ -23,12 +41,15 @@ package struct PeerPolicy: Sendable, Hashable {
         self.allowedGIDs = allowedGIDs
     }
 
-    /// Whether `peer` may send requests. With both lists set, either match admits the peer;
-    /// root (uid 0) is always admitted.
+    /// Whether `peer` may send requests. With both lists set, either match admits the peer: its
+    /// uid in `allowedUIDs`, or its primary or any supplementary group in `allowedGIDs`. Root
+    /// (uid 0) is always admitted.
     package func admits(_ peer: PeerCredentials?) -> Bool {
         if allowedUIDs.isEmpty, allowedGIDs.isEmpty { return true }
         guard let peer else { return false }
         if peer.uid == 0 { return true }
-        return allowedUIDs.contains(peer.uid) || allowedGIDs.contains(peer.gid)
+        if allowedUIDs.contains(peer.uid) || allowedGIDs.contains(peer.gid) { return true }
+        guard !allowedGIDs.isEmpty else { return false }
+        return peer.supplementaryGroups().contains { allowedGIDs.contains($0) }
     }
 }
