@@ -12,7 +12,7 @@ struct Housekeeping: Service {
     let engine: EchoEngine
     let checker: Checker
     let server: QueryServer
-    let eventLoop: any EventLoop
+    let eventLoops: any EventLoopGroup
     let logger: Logger
 
     /// How often `STATUS=` is refreshed.
@@ -35,7 +35,7 @@ struct Housekeeping: Service {
                 break
             }
             if Task.isShuttingDownGracefully { break }
-            if watchdog != nil, await servingPathsRespond() { notifier.watchdog() }
+            if let watchdog, await servingPathsRespond(within: watchdog) { notifier.watchdog() }
             if clock.now - lastStatus >= Self.statusInterval {
                 notifier.status(statusLine())
                 lastStatus = clock.now
@@ -45,15 +45,34 @@ struct Housekeeping: Service {
         logger.info("stopping: answering requests in flight")
     }
 
-    /// A round trip through the query server's event loop and the echo engine's lock.
-    private func servingPathsRespond() async -> Bool {
-        do {
-            try await eventLoop.submit {}.get()
-        } catch {
+    /// A round trip through every event loop that serves clients and through the echo engine's
+    /// loop thread, within `limit`: a wedged one stops the pings and systemd restarts the daemon.
+    private func servingPathsRespond(within limit: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            for loop in eventLoops.makeIterator() {
+                group.addTask { (try? await loop.submit {}.get()) != nil }
+            }
+            group.addTask { await engine.heartbeat() }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            // Every path must answer before the timer does.
+            var answered = 0
+            let needed = eventLoops.makeIterator().reduce(0) { count, _ in count + 1 } + 1
+            for await respondedInTime in group {
+                guard respondedInTime else {
+                    group.cancelAll()
+                    return false
+                }
+                answered += 1
+                if answered == needed {
+                    group.cancelAll()
+                    return true
+                }
+            }
             return false
         }
-        _ = engine.statistics()
-        return true
     }
 
     func statusLine() -> String {

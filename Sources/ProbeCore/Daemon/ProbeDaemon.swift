@@ -91,7 +91,7 @@ package final class ProbeDaemon: Sendable {
             engine: engine,
             checker: checker,
             server: server,
-            eventLoop: MultiThreadedEventLoopGroup.singleton.any(),
+            eventLoops: MultiThreadedEventLoopGroup.singleton,
             logger: logger
         )
         let reloader = Reloader(daemon: self, engine: engine, checker: checker, server: server)

@@ -13,6 +13,11 @@ extension EchoEngine {
         polls[0] = pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)
 
         while true {
+            let heartbeats = state.withLock { state in
+                defer { state.heartbeats.removeAll() }
+                return Array(state.heartbeats.values)
+            }
+            for heartbeat in heartbeats { heartbeat.resume(returning: true) }
             let (timeout, wantWrite, stop, completions) = state.withLock { state in
                 let now = MonotonicTime.now()
                 if state.stopRequested {

@@ -26,6 +26,9 @@ extension EchoEngine {
         var neighborMaxAge: Duration
         /// Probes whose deadline came in this turn of the loop, decided together.
         var expiring: [Int32] = []
+        /// Callers of ``EchoEngine/heartbeat()`` waiting for the loop's next turn.
+        var heartbeats: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+        var nextHeartbeat: UInt64 = 0
         var stopRequested = false
         var stopped = false
         /// Completions gathered under the lock, resumed after it is released.

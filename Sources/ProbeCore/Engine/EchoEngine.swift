@@ -171,6 +171,30 @@ package final class EchoEngine: Sendable {
         }
     }
 
+    /// Waits for the loop thread to come round once: proof that it is not wedged (the watchdog).
+    ///
+    /// - Returns: true when the loop turned; false when the calling task was cancelled first (the
+    ///   caller's timeout) or the loop has stopped.
+    package func heartbeat() async -> Bool {
+        let id = state.withLock { state -> UInt64 in
+            defer { state.nextHeartbeat += 1 }
+            return state.nextHeartbeat
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let parked = state.withLock { state -> Bool in
+                    guard !state.stopped, !Task.isCancelled else { return false }
+                    state.heartbeats[id] = continuation
+                    return true
+                }
+                if parked { wakeLoop() } else { continuation.resume(returning: false) }
+            }
+        } onCancel: {
+            let waiting = state.withLock { $0.heartbeats.removeValue(forKey: id) }
+            waiting?.resume(returning: false)
+        }
+    }
+
     /// The counters so far.
     package func statistics() -> EchoStatistics {
         state.withLock { state in
