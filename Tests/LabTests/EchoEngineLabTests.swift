@@ -155,6 +155,26 @@ struct EchoEngineLabTests {
         }
     }
 
+    @Test func probesThePacerKeptFromSendingInTimeAreUnknownNeverFree() async throws {
+        // 20 echoes a second, and 40 silent targets with 200 ms each: only the first few can be asked.
+        try await withEngine(.dgram, configuration: .init(maxPacketsPerSecond: 20)) { engine in
+            let targets = A.sinkAddresses4(count: 240)[200..<240]
+            let outcomes = await withTaskGroup(of: ProbeOutcome.self, returning: [ProbeOutcome].self) { group in
+                for target in targets {
+                    group.addTask { await engine.probe(target, timeout: .milliseconds(200), attempts: 1) }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let free = outcomes.filter { $0.result == .timeout }
+            let notSent = outcomes.filter { $0.result == .notSent(reason: "not sent in time") }
+            #expect(free.count + notSent.count == targets.count)
+            #expect(free.count <= 4, "\(free.count) free at 20 echoes/s in 100 ms")
+            #expect(notSent.count >= targets.count - 4)
+            // Every free verdict rests on an echo that really left.
+            #expect(free.allSatisfy { $0.echoesSent == 1 })
+        }
+    }
+
     @Test func overloadIsExplicitAndSlotsComeBack() async throws {
         try await withEngine(.dgram, configuration: .init(maxInFlight: 10)) { engine in
             try await withThrowingTaskGroup(of: ProbeOutcome.self) { group in
