@@ -220,9 +220,7 @@ extension EchoEngine.State {
         case .reply(let echo):
             let slot = slotBySequence[family][Int(echo.sequence)]
             guard slot >= 0, let record = probes[Int(slot)], record.continuation != nil,
-                record.token == echo.token,
-                socket.kind == .dgram || echo.identifier == socket.identifier,
-                let source = received.source, record.target.matches(source: source)
+                record.accepts(echo, from: received.source, socketKind: socket.kind, socketIdentifier: socket.identifier)
             else {
                 statistics.ignoredReplies += 1
                 return

@@ -24,6 +24,18 @@ struct ProbeRecord {
     var continuation: CheckedContinuation<ProbeOutcome, Never>?
 }
 
+extension ProbeRecord {
+    /// Whether an echo reply belongs to this probe: the sequence number brought it here; the
+    /// token must be this probe's, the source its target, and on a raw socket the identifier ours
+    /// (a ping socket's kernel already filtered by identifier).
+    func accepts(_ echo: EchoPacket.Echo, from source: EchoTarget?, socketKind: EchoSocket.Kind, socketIdentifier: UInt16) -> Bool {
+        guard echo.sequence == sequence, echo.token == token else { return false }
+        guard socketKind == .dgram || echo.identifier == socketIdentifier else { return false }
+        guard let source else { return false }
+        return target.matches(source: source)
+    }
+}
+
 /// An entry of the engine's timer heap or send queue, valid while the probe `id` holds `slot`.
 struct ProbeEvent: Sendable {
     enum Kind: Sendable { case send(attempt: Int), deadline }
