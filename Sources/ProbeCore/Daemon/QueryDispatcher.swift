@@ -34,6 +34,14 @@ package struct QueryDispatcher: QueryHandler {
             case .success(let answer): return .pick(answer, id: id)
             case .failure(let error): return .error(error, id: id)
             }
+        case .mark, .forget, .stats, .info:
+            return answerSynchronously(request.operation, id: id)!
+        }
+    }
+
+    /// The operations that never wait: `mark`, `forget`, `stats`, `info`.
+    private func answerSynchronously(_ operation: Request.Operation, id: ResponseID) -> Response? {
+        switch operation {
         case .mark(let mark):
             switch checker.mark(mark) {
             case .success: return .ok(id: id)
@@ -45,6 +53,24 @@ package struct QueryDispatcher: QueryHandler {
             return .stats(statisticsObject(), id: id)
         case .info:
             return .info(infoObject(), id: id)
+        case .check, .pick:
+            return nil
+        }
+    }
+
+    package func answerImmediately(_ request: Request) -> Response? {
+        let id = ResponseID(request.id)
+        switch request.operation {
+        case .check(let check):
+            switch checker.answerImmediately(check) {
+            case .success(let verdict)?: return .verdict(verdict, id: id)
+            case .failure(let error)?: return .error(error, id: id)
+            case nil: return nil
+            }
+        case .mark, .forget, .stats, .info:
+            return answerSynchronously(request.operation, id: id)
+        case .pick:
+            return nil
         }
     }
 

@@ -115,6 +115,11 @@ extension QueryServer {
             record(error.code)
             writer.enqueue(.error(error, id: id))
         case .success(let request):
+            if let response = handler.answerImmediately(request) {
+                if case .error(let error, _) = response { record(error.code) }
+                writer.enqueue(response)
+                return
+            }
             guard pending.increment() <= limit else {
                 pending.decrement()
                 record(.overloaded)
