@@ -217,15 +217,7 @@ struct DaemonRobustnessTests {
         // A socket file nobody listens on is stale: a new daemon replaces it.
         let path = "/tmp/probed-stale-\(getpid()).sock"
         let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: Array(path.utf8))
-            raw[path.utf8.count] = 0
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        #expect(withUnixSocketAddress(path) { bind(stale, $0, $1) } == 0)
         close(stale)
         defer { unlink(path) }
         let replacing = try await ProbedProcess(in: lab.dut, configuration: labPolicy, socketPath: path)
