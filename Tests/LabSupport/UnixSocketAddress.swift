@@ -1,4 +1,4 @@
-import Glibc
+public import Glibc
 
 /// Calls `body` with a `sockaddr_un` for `path` (at most 107 bytes), for bind(2) and connect(2).
 public func withUnixSocketAddress<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
