@@ -63,6 +63,8 @@ extension Checker {
         var running = false
         var counters = CheckerStatistics()
         var roundTrips = RTTHistogram()
+        /// The warm pools (DESIGN §3a): see `Checker+Pools.swift`.
+        var pools = PoolIndex()
 
         init(configuration: Configuration) {
             self.configuration = configuration
@@ -131,17 +133,11 @@ extension Checker {
             now: UInt64
         ) -> [WaiterContinuation] {
             guard let probe = removeInFlight(address, id: id) else { return [] }
+            poolProbeEnded(address, probe: id, result: result)
             switch result {
             case .success(let verdict):
-                cache.record(
-                    address,
-                    state: verdict.state,
-                    evidence: verdict.evidence,
-                    rttMicroseconds: verdict.rttMicroseconds,
-                    mac: verdict.mac,
-                    reason: verdict.reason,
-                    now: now
-                )
+                // A pool address's verdict lives until the next sweep (Checker+Pools.swift).
+                record(verdict, for: address, now: now)
                 counters.verdictsByState[verdict.state, default: 0] += 1
                 counters.verdictsByEvidence[verdict.evidence, default: 0] += 1
                 if let rtt = verdict.rttMicroseconds { roundTrips.record(rtt) }

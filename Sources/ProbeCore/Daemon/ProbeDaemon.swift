@@ -63,6 +63,9 @@ package final class ProbeDaemon: Sendable {
             throw error
         }
         let checker = Checker(configuration: Checker.Configuration(configuration), prober: engine, logger: logger)
+        // Warm pools (DESIGN §3a): sweeps, and passive evidence from neighbour events.
+        let pools = PoolSweeper(configuration: PoolSweeper.Configuration(configuration), checker: checker, logger: logger)
+        let neighbors = NeighborWatcher(configuration: NeighborWatcher.Configuration(configuration), checker: checker, logger: logger)
         let listener: QueryServer.Listener
         if let inherited = notifier.listenDescriptors().first {
             listener = .inherited(descriptor: inherited)
@@ -75,7 +78,8 @@ package final class ProbeDaemon: Sendable {
             checker: checker,
             engine: engine,
             server: { serverBox.server?.statistics() ?? ServerStatistics() },
-            neighborEvidence: { engine.neighborEvidenceActive }
+            neighborEvidence: { engine.neighborEvidenceActive },
+            pools: pools
         )
         let server = QueryServer(
             listener: listener,
@@ -94,11 +98,13 @@ package final class ProbeDaemon: Sendable {
             eventLoops: MultiThreadedEventLoopGroup.singleton,
             logger: logger
         )
-        let reloader = Reloader(daemon: self, engine: engine, checker: checker, server: server)
+        let reloader = Reloader(daemon: self, engine: engine, checker: checker, server: server, pools: pools, neighbors: neighbors)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: engine),
             .init(service: checker),
+            .init(service: neighbors),
+            .init(service: pools),
             .init(service: server),
         ]
         if let endpoint = configuration.metrics.endpoint {

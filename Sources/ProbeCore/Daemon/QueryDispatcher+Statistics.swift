@@ -60,6 +60,7 @@ extension QueryDispatcher {
             "open_connections": .integer(server.openConnections),
             "refused_connections": .integer(server.refusedConnections),
             "requests": .integer(server.requests),
+            "pools": poolsStatistics(),
         ])
     }
 }

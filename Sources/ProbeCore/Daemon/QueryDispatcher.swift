@@ -7,18 +7,22 @@ package struct QueryDispatcher: QueryHandler {
     let server: @Sendable () -> ServerStatistics
     let startedAt: ContinuousClock.Instant
     let neighborEvidence: @Sendable () -> Bool
+    /// The warm pools' sweeper, for `info` and `stats` (QueryDispatcher+Pools.swift).
+    let pools: PoolSweeper?
 
     package init(
         checker: Checker,
         engine: EchoEngine,
         server: @escaping @Sendable () -> ServerStatistics,
-        neighborEvidence: @escaping @Sendable () -> Bool
+        neighborEvidence: @escaping @Sendable () -> Bool,
+        pools: PoolSweeper? = nil
     ) {
         self.checker = checker
         self.engine = engine
         self.server = server
         self.startedAt = .now
         self.neighborEvidence = neighborEvidence
+        self.pools = pools
     }
 
     package func handle(_ request: Request) async -> Response {
@@ -89,6 +93,8 @@ package struct QueryDispatcher: QueryHandler {
             "families": .array(families.map { .string($0.rawValue) }),
             "socket_kind": .object(kinds),
             "neighbor_evidence": .bool(neighborEvidence()),
+            "pools": poolsInfo(),
+            "pools_max_pps": poolsMaxPPS(),
         ])
     }
 }

@@ -5,18 +5,20 @@ import Synchronization
 import UnixSignals
 
 /// Re-reads the configuration on SIGHUP and applies what can change without rebinding: probe
-/// limits, cache, policy, limits and log level. An invalid file keeps the running configuration.
+/// limits, cache, policy, pools, limits and log level. An invalid file keeps the running configuration.
 struct Reloader: Service {
     let daemon: ProbeDaemon
     let engine: EchoEngine
     let checker: Checker
     let server: QueryServer
+    let pools: PoolSweeper
+    let neighbors: NeighborWatcher
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {
-                daemon.reload(engine: engine, checker: checker, server: server)
+                daemon.reload(engine: engine, checker: checker, server: server, pools: pools, neighbors: neighbors)
             }
         }
     }
@@ -24,7 +26,7 @@ struct Reloader: Service {
 
 extension ProbeDaemon {
     /// One reload: `RELOADING=1`, read, validate, apply, `READY=1`.
-    func reload(engine: EchoEngine, checker: Checker, server: QueryServer) {
+    func reload(engine: EchoEngine, checker: Checker, server: QueryServer, pools: PoolSweeper, neighbors: NeighborWatcher) {
         notifier.reloading()
         let previous = current.withLock { $0 }
         let next: Configuration
@@ -51,6 +53,8 @@ extension ProbeDaemon {
         engine.update(EchoEngine.Configuration(applied))
         checker.update(configuration: Checker.Configuration(applied))
         server.updateLimits(QueryServerLimits(applied))
+        pools.update(PoolSweeper.Configuration(applied))
+        neighbors.update(NeighborWatcher.Configuration(applied))
         logger.notice("configuration reloaded", metadata: ["file": "\(source.configurationPath)"])
         notifier.notify("READY=1\nSTATUS=configuration reloaded")
     }
