@@ -18,19 +18,43 @@ extension EchoEngine {
                 return Array(state.heartbeats.values)
             }
             for heartbeat in heartbeats { heartbeat.resume(returning: true) }
-            let (timeout, wantWrite, stop, completions) = state.withLock { state in
+            let hasNeighbors = neighbors != nil
+            let (timeout, wantWrite, stop, completions, lookup) = state.withLock { state in
                 let now = MonotonicTime.now()
                 if state.stopRequested {
                     state.stopAll()
-                    return (Int64(-1), [false, false], true, state.takeCompletions())
+                    return (Int64(-1), [false, false], true, state.takeCompletions(), ([EchoEngine.ExpiringProbe](), Duration.zero))
                 }
                 state.fireTimers(now: now)
+                // Deadlines wait for the neighbour table, read outside the lock; without it they end now.
+                var lookup: [EchoEngine.ExpiringProbe] = []
+                if hasNeighbors && state.neighborEvidence {
+                    lookup = state.expiring
+                } else {
+                    state.endExpiring(evidence: [:])
+                }
                 let wantWrite = state.sendDue(now: now, packet: batch.packet)
-                let timeout = state.nextWakeup(now: MonotonicTime.now(), blocked: wantWrite.contains(true))
-                return (timeout, wantWrite, false, state.takeCompletions())
+                let timeout = lookup.isEmpty ? state.nextWakeup(now: MonotonicTime.now(), blocked: wantWrite.contains(true)) : 0
+                return (timeout, wantWrite, false, state.takeCompletions(), (lookup, state.neighborMaxAge))
             }
             for completion in completions { completion.resume() }
             if stop { return }
+            if !lookup.0.isEmpty, let neighbors {
+                var evidence: [Int32: String] = [:]
+                var failed = false
+                do {
+                    evidence = try neighbors.evidence(for: lookup.0, maxAge: lookup.1, now: MonotonicTime.now())
+                } catch {
+                    failed = true
+                }
+                let decided = state.withLock { state in
+                    if failed { state.statistics.neighborErrors += 1 }
+                    state.endExpiring(evidence: evidence)
+                    return state.takeCompletions()
+                }
+                for completion in decided { completion.resume() }
+                continue
+            }
 
             for family in 0..<2 {
                 polls[family + 1] = pollfd(
@@ -70,7 +94,7 @@ extension EchoEngine.State {
         return taken
     }
 
-    /// Moves due sends to the send queue and ends probes whose deadline has come.
+    /// Moves due sends to the send queue, and probes whose deadline has come to ``expiring``.
     mutating func fireTimers(now: UInt64) {
         while let entry = timers.popDue(now: now) {
             let event = entry.element
@@ -79,49 +103,27 @@ extension EchoEngine.State {
             case .send:
                 enqueueSend(event, background: record.background)
             case .deadline:
-                expiring.append(event.slot)
+                expiring.append(EchoEngine.ExpiringProbe(slot: event.slot, id: record.id, address: record.address, startedAt: record.startedAt))
             }
         }
-        guard !expiring.isEmpty else { return }
-        let evidence = neighborEvidence(for: expiring, now: now)
-        for slot in expiring {
-            guard let record = probes[Int(slot)] else { continue }
-            if let mac = evidence[slot] {
-                end(slot: slot, .neighbor(mac: mac))
+    }
+
+    /// Ends the probes at their deadline: `neighbor` where `evidence` has the target's MAC, else
+    /// `free` if an echo left in time, else `unknown`. A probe a reply ended meanwhile is skipped.
+    mutating func endExpiring(evidence: [Int32: String]) {
+        for probe in expiring {
+            guard let record = probes[Int(probe.slot)], record.id == probe.id else { continue }
+            if let mac = evidence[probe.slot] {
+                end(slot: probe.slot, .neighbor(mac: mac))
             } else if record.sentInTime {
-                end(slot: slot, .timeout)
+                end(slot: probe.slot, .timeout)
             } else if record.lastSendError != 0 {
-                end(slot: slot, .sendFailed(reason: EchoSocket.describe(errno: record.lastSendError)))
+                end(slot: probe.slot, .sendFailed(reason: EchoSocket.describe(errno: record.lastSendError)))
             } else {
-                end(slot: slot, .notSent(reason: "not sent in time"))
+                end(slot: probe.slot, .notSent(reason: "not sent in time"))
             }
         }
         expiring.removeAll(keepingCapacity: true)
-    }
-
-    /// For probes at their deadline without an echo reply: the MAC of each whose target the
-    /// neighbour table shows confirmed during the probe, or recently enough (one dump per family
-    /// for all of them).
-    mutating func neighborEvidence(for slots: [Int32], now: UInt64) -> [Int32: String] {
-        guard neighborEvidence, let neighbors else { return [:] }
-        let addresses = slots.compactMap { probes[Int($0)]?.address }
-        let entries: [IPAddress: NeighborEntry]
-        do {
-            entries = try neighbors.entries(for: addresses)
-        } catch {
-            statistics.neighborErrors += 1
-            return [:]
-        }
-        guard !entries.isEmpty else { return [:] }
-        var found: [Int32: String] = [:]
-        for slot in slots {
-            guard let record = probes[Int(slot)], let entry = entries[record.address] else { continue }
-            let probeAge = Duration.nanoseconds(Int64(clamping: now &- record.startedAt))
-            if NeighborEvidence.confirms(entry, probeAge: probeAge, maxAge: neighborMaxAge), let mac = entry.linkLayerAddress {
-                found[slot] = mac
-            }
-        }
-        return found
     }
 
     /// Sends queued echoes while the pacer allows. Returns, per family, whether the socket's send

@@ -20,12 +20,10 @@ extension EchoEngine {
         var nextID: UInt64 = 1
         var statistics = EchoStatistics()
         var drops: [UInt32] = [0, 0]
-        /// The kernel's neighbour table (nil when rtnetlink could not be opened).
-        var neighbors: NeighborTable?
         var neighborEvidence: Bool
         var neighborMaxAge: Duration
         /// Probes whose deadline came in this turn of the loop, decided together.
-        var expiring: [Int32] = []
+        var expiring: [ExpiringProbe] = []
         /// Callers of ``EchoEngine/heartbeat()`` waiting for the loop's next turn.
         var heartbeats: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         var nextHeartbeat: UInt64 = 0
@@ -34,9 +32,8 @@ extension EchoEngine {
         /// Completions gathered under the lock, resumed after it is released.
         var completions: [Completion] = []
 
-        init(sockets: [EchoSocket?], neighbors: NeighborTable?, configuration: Configuration, now: UInt64) {
+        init(sockets: [EchoSocket?], configuration: Configuration, now: UInt64) {
             self.sockets = sockets
-            self.neighbors = neighbors
             self.neighborEvidence = configuration.neighborEvidence
             self.neighborMaxAge = configuration.neighborMaxAge
             self.sequences = [SequenceAllocator(start: .random(in: 0...UInt16.max)), SequenceAllocator(start: .random(in: 0...UInt16.max))]

@@ -58,6 +58,8 @@ package final class EchoEngine: Sendable {
     package let receiveBufferBytes: [IPFamily: Int]
 
     let state: Mutex<State>
+    /// The neighbour table, read by the loop thread only (nil when rtnetlink could not be opened).
+    let neighbors: NeighborSnapshot?
     let wakeDescriptor: Int32
     let logger: Logger
 
@@ -107,7 +109,8 @@ package final class EchoEngine: Sendable {
         self.receiveBufferBytes = buffers
         self.wakeDescriptor = wake
         self.logger = logger
-        self.state = Mutex(State(sockets: sockets, neighbors: neighbors, configuration: configuration, now: MonotonicTime.now()))
+        self.neighbors = neighbors.map(NeighborSnapshot.init(table:))
+        self.state = Mutex(State(sockets: sockets, configuration: configuration, now: MonotonicTime.now()))
     }
 
     deinit {
@@ -217,7 +220,7 @@ package final class EchoEngine: Sendable {
 
     /// Whether deadlines consult the neighbour table now (configured on, and rtnetlink available).
     package var neighborEvidenceActive: Bool {
-        state.withLock { $0.neighborEvidence && $0.neighbors != nil }
+        neighbors != nil && state.withLock { $0.neighborEvidence }
     }
 
     /// Runs the loop until the calling task is cancelled or a graceful shutdown begins; then ends
@@ -245,6 +248,16 @@ package final class EchoEngine: Sendable {
 }
 
 extension EchoEngine: Service {}
+
+extension EchoEngine {
+    /// A probe at its deadline, waiting for the neighbour table's word.
+    struct ExpiringProbe: Sendable {
+        let slot: Int32
+        let id: UInt64
+        let address: IPAddress
+        let startedAt: UInt64
+    }
+}
 
 extension EchoEngine: CustomStringConvertible {
     package var description: String { "EchoEngine" }
