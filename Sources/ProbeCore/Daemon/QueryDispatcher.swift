@@ -71,9 +71,10 @@ package struct QueryDispatcher: QueryHandler {
             case .failure(let error)?: return .error(error, id: id)
             case nil: return nil
             }
-        case .mark, .forget, .stats, .info:
+        case .mark, .forget, .info:
             return answerSynchronously(request.operation, id: id)
-        case .pick:
+        case .pick, .stats:
+            // `stats` counts pool verdicts over the cache: not on an event loop.
             return nil
         }
     }
