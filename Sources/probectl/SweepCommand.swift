@@ -58,8 +58,16 @@ struct SweepCommand: ParsableCommand {
             Console.standardErrorIsTerminal && !(json && Console.standardOutputIsTerminal)
             ? ProgressBar(label: "sweeping \(prefix)", total: addresses.count) : nil
         var report = SweepReport()
+        // Keep within the daemon's budget of on-link probes (half the kernel's neighbour table):
+        // a sweep of a directly connected prefix must not evict entries before their deadline.
+        var window = Probectl.window
+        if case .success(.info(let info, _))? = try? connection.send(.info).response,
+            let budget = info["max_on_link_in_flight"]?.intValue, budget > 0
+        {
+            window = min(window, budget)
+        }
         do {
-            try connection.exchange(addresses.lazy.map(probe.check), window: Probectl.window) { answer in
+            try connection.exchange(addresses.lazy.map(probe.check), window: window) { answer in
                 if json { Console.line(bytes: answer.line) }
                 report.add(answer, address: addresses[answer.index])
                 progress?.update(done: report.tally.total, note: "\(Format.count(report.tally.inUse)) in use")

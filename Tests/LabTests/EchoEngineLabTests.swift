@@ -175,6 +175,27 @@ struct EchoEngineLabTests {
         }
     }
 
+    @Test func onLinkProbesStayWithinHalfTheNeighbourTable() async throws {
+        try await withEngine(.dgram) { engine in
+            let budget = engine.onLinkProbeBudget
+            #expect(budget == 512, "half of the default gc_thresh3 (1024)")
+            // More silent on-link targets at once than the budget: the excess is refused, explicitly.
+            let targets = (0..<(budget + 88)).map { IPAddress.v6(IPv6Address(high: 0x2001_0DB8_0100_0000, low: 0x1_0000 + UInt64($0))) }
+            let outcomes = await withTaskGroup(of: ProbeOutcome.self, returning: [ProbeOutcome].self) { group in
+                for target in targets {
+                    group.addTask { await engine.probe(target, timeout: .milliseconds(300), attempts: 1) }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0.result == .overloaded }.count == 88)
+            #expect(outcomes.filter { $0.result == .timeout }.count == budget, "\(Dictionary(grouping: outcomes, by: { "\($0.result)" }).mapValues(\.count))")
+            // Routed targets (the sink) do not count against it.
+            let routed = await engine.probe(A.sink6, timeout: .milliseconds(200), attempts: 1)
+            #expect(routed.result == .timeout)
+            #expect(engine.statistics().onLinkInFlight == 0)
+        }
+    }
+
     @Test func overloadIsExplicitAndSlotsComeBack() async throws {
         try await withEngine(.dgram, configuration: .init(maxInFlight: 10)) { engine in
             try await withThrowingTaskGroup(of: ProbeOutcome.self) { group in

@@ -35,6 +35,7 @@ extension QueryDispatcher {
             "cache_hits": .integer(checks.cacheHits),
             "coalesced": .integer(checks.coalesced),
             "in_flight": .integer(echo.inFlight),
+            "on_link_in_flight": .integer(echo.onLinkInFlight),
             "cache_entries": .integer(checks.cacheEntries),
             "errors": .object(errors),
             "uptime_s": .integer((ContinuousClock.now - startedAt).components.seconds),

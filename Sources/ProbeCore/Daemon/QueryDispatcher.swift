@@ -94,6 +94,7 @@ package struct QueryDispatcher: QueryHandler {
             "families": .array(families.map { .string($0.rawValue) }),
             "socket_kind": .object(kinds),
             "neighbor_evidence": .bool(neighborEvidence()),
+            "max_on_link_in_flight": .integer(engine.onLinkProbeBudget),
             "pools": poolsInfo(),
             "pools_max_pps": poolsMaxPPS(),
         ])

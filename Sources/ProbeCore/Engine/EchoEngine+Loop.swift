@@ -18,6 +18,9 @@ extension EchoEngine {
                 return Array(state.heartbeats.values)
             }
             for heartbeat in heartbeats { heartbeat.resume(returning: true) }
+            if let prefixes = neighbors?.linkPrefixes(now: MonotonicTime.now()) {
+                state.withLock { $0.linkPrefixes = prefixes }
+            }
             let hasNeighbors = neighbors != nil
             let (timeout, wantWrite, stop, completions, lookup) = state.withLock { state in
                 let now = MonotonicTime.now()

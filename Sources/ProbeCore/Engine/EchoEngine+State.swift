@@ -21,6 +21,12 @@ extension EchoEngine {
         var statistics = EchoStatistics()
         var drops: [UInt32] = [0, 0]
         var neighborEvidence: Bool
+        /// The directly connected subnets, refreshed by the loop.
+        var linkPrefixes = LinkPrefixes()
+        /// Probes of on-link targets in flight, and how many may be (half of `gc_thresh3`): more
+        /// would evict neighbour entries, echo-dropping hosts' among them, before their deadline.
+        var onLinkInFlight = 0
+        var maxOnLinkInFlight = 512
         var neighborMaxAge: Duration
         /// Probes whose deadline came in this turn of the loop, decided together.
         var expiring: [ExpiringProbe] = []
@@ -70,7 +76,10 @@ extension EchoEngine {
             guard let target = EchoTarget(address) else {
                 return .refused(.sendFailed(reason: "no such interface for the address's zone"))
             }
-            guard inFlight < maxInFlight, let sequence = sequences[family.rawValue].allocate() else {
+            let onLink = linkPrefixes.contains(address)
+            guard inFlight < maxInFlight, !onLink || onLinkInFlight < maxOnLinkInFlight,
+                let sequence = sequences[family.rawValue].allocate()
+            else {
                 statistics.overloaded += 1
                 return .refused(.overloaded)
             }
@@ -97,6 +106,8 @@ extension EchoEngine {
                 attempts: attempts,
                 background: background
             )
+            probes[Int(slot)]!.onLink = onLink
+            if onLink { onLinkInFlight += 1 }
             slotBySequence[family.rawValue][Int(sequence)] = slot
             inFlight += 1
             statistics.probes += 1
@@ -128,6 +139,7 @@ extension EchoEngine {
             sequences[record.family.rawValue].release(record.sequence)
             slotBySequence[record.family.rawValue][Int(record.sequence)] = -1
             inFlight -= 1
+            if record.onLink { onLinkInFlight -= 1 }
         }
 
         /// Ends a probe with `result`; the returned completion must be resumed outside the lock.

@@ -60,6 +60,9 @@ package final class EchoEngine: Sendable {
     let state: Mutex<State>
     /// The neighbour table, read by the loop thread only (nil when rtnetlink could not be opened).
     let neighbors: NeighborSnapshot?
+    /// How many probes of on-link targets may be in flight at once: half of `gc_thresh3`, and no
+    /// more than the ICMP sockets' send buffers can hold while ARP/NDP resolves them.
+    package let onLinkProbeBudget: Int
     let wakeDescriptor: Int32
     let logger: Logger
 
@@ -110,7 +113,15 @@ package final class EchoEngine: Sendable {
         self.wakeDescriptor = wake
         self.logger = logger
         self.neighbors = neighbors.map(NeighborSnapshot.init(table:))
-        self.state = Mutex(State(sockets: sockets, configuration: configuration, now: MonotonicTime.now()))
+        var initial = State(sockets: sockets, configuration: configuration, now: MonotonicTime.now())
+        // Read here, in the namespace the sockets belong to.
+        // Bounded by half the neighbour table, and by the send buffer, where each echo to an
+        // unresolved on-link target waits (about 1 KiB of buffer accounting each).
+        let sendBuffer = sockets.compactMap { $0?.sendBufferBytes }.min() ?? 0
+        initial.maxOnLinkInFlight = max(16, min(NeighborTable.onLinkProbeBudget(), sendBuffer / 1024))
+        if let prefixes = try? neighbors?.linkPrefixes() { initial.linkPrefixes = prefixes }
+        self.onLinkProbeBudget = initial.maxOnLinkInFlight
+        self.state = Mutex(initial)
     }
 
     deinit {
@@ -203,6 +214,7 @@ package final class EchoEngine: Sendable {
         state.withLock { state in
             var statistics = state.statistics
             statistics.inFlight = state.inFlight
+            statistics.onLinkInFlight = state.onLinkInFlight
             return statistics
         }
     }

@@ -21,6 +21,8 @@ package final class EchoSocket {
     package let identifier: UInt16
     /// The receive buffer the kernel granted, in bytes.
     package private(set) var receiveBufferBytes: Int
+    /// The send buffer the kernel granted, in bytes.
+    package private(set) var sendBufferBytes: Int = 0
 
     private init(family: EchoFamily, kind: Kind, descriptor: Int32, identifier: UInt16) {
         self.family = family
@@ -83,6 +85,15 @@ package final class EchoSocket {
         var length = socklen_t(MemoryLayout<Int32>.size)
         if getsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &granted, &length) == 0 {
             self.receiveBufferBytes = Int(granted) / 2  // the kernel reports double what it accounts
+        }
+        // Echoes to on-link targets wait in the send buffer while ARP/NDP resolves them (up to
+        // ~3 s for a silent address): a full buffer would stall every send (EAGAIN) behind them.
+        if setsockopt(descriptor, SOL_SOCKET, SO_SNDBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        length = socklen_t(MemoryLayout<Int32>.size)
+        if getsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &granted, &length) == 0 {
+            self.sendBufferBytes = Int(granted) / 2
         }
         // Count datagrams the kernel drops for lack of buffer space (a control message on each read).
         try set(SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL")

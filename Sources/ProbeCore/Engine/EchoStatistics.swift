@@ -28,6 +28,8 @@ package struct EchoStatistics: Sendable, Hashable {
     package var neighborErrors = 0
     /// Probes in flight now.
     package var inFlight = 0
+    /// Of those, probes of targets on a directly connected link.
+    package var onLinkInFlight = 0
 
     package init() {}
 }

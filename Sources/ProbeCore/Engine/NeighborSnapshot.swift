@@ -18,6 +18,16 @@ final class NeighborSnapshot: @unchecked Sendable {
         self.table = table
     }
 
+    /// The interface prefixes, re-read at most every ``prefixRefresh`` (addresses come and go).
+    func linkPrefixes(now: UInt64) -> LinkPrefixes? {
+        guard now &- prefixesReadAt >= Self.prefixRefresh else { return nil }
+        prefixesReadAt = now
+        return try? table.linkPrefixes()
+    }
+
+    static let prefixRefresh: UInt64 = 5_000_000_000
+    private var prefixesReadAt: UInt64 = MonotonicTime.now()
+
     /// The entry of each address that has one, from dumps at most ``reuse`` old.
     func entries(for addresses: [IPAddress], now: UInt64) throws(NetlinkError) -> [IPAddress: NeighborEntry] {
         var entries: [NeighborEntry] = []

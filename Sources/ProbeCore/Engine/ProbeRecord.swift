@@ -17,6 +17,8 @@ struct ProbeRecord {
     let attempts: Int
     /// A pool sweep's probe: its echoes yield to on-demand ones.
     let background: Bool
+    /// The target is on a directly connected link: the probe holds a neighbour-table entry.
+    var onLink = false
     var echoesSent = 0
     var sentInTime = false
     var lastSendError: Int32 = 0

@@ -32,7 +32,7 @@ package final class NeighborTable {
     /// How often a dump is tried before its error is thrown (or an interrupted one is accepted).
     package static let maximumAttempts = 3
 
-    private let socket: NetlinkSocket
+    let socket: NetlinkSocket
     package private(set) var statistics = Statistics()
 
     /// Opens a netlink socket in the calling thread's network namespace.

@@ -1,0 +1,73 @@
+import CProbeSys
+import Foundation
+import Glibc
+package import ProbeProtocol
+
+/// The subnets this machine reaches without a router: the prefixes of its own interface addresses.
+/// Every probe of a target inside one makes the kernel resolve it through ARP/NDP, which takes an
+/// entry of the neighbour table (bounded by `gc_thresh3`).
+package struct LinkPrefixes: Sendable, Hashable {
+    package private(set) var prefixes: [IPPrefix]
+
+    package init(_ prefixes: [IPPrefix] = []) {
+        self.prefixes = prefixes
+    }
+
+    /// Whether `address` lies on one of the links.
+    package func contains(_ address: IPAddress) -> Bool {
+        prefixes.contains { $0.contains(address) }
+    }
+
+    /// Parses one `RTM_NEWADDR` payload (`struct ifaddrmsg` and its attributes): the prefix of a
+    /// global or link-scope address shorter than a host prefix; nil otherwise.
+    package static func prefix(ofAddressMessage payload: UnsafeRawBufferPointer) -> IPPrefix? {
+        guard payload.count >= 8 else { return nil }
+        let family = payload[0]
+        let length = Int(payload[1])
+        let scope = payload[3]
+        guard scope != UInt8(RT_SCOPE_HOST.rawValue), scope != UInt8(RT_SCOPE_NOWHERE.rawValue) else { return nil }
+        var address: IPAddress?
+        NetlinkParser.forEachAttribute(in: UnsafeRawBufferPointer(rebasing: payload[8...])) { type, value in
+            guard type == UInt16(IFA_ADDRESS) else { return }
+            if family == UInt8(AF_INET), value.count == 4 {
+                address = .v4(IPv4Address(UInt32(bigEndian: value.loadUnaligned(as: UInt32.self))))
+            } else if family == UInt8(AF_INET6), value.count == 16 {
+                address = .v6(IPv6Address(bytes: Array(value)))
+            }
+        }
+        guard let address else { return nil }
+        let hostLength = address.family == .ipv4 ? 32 : 128
+        guard length < hostLength else { return nil }
+        return IPPrefix(address: address, length: length)
+    }
+}
+
+extension NeighborTable {
+    /// Reads the interface addresses (`RTM_GETADDR`, both families) of this network namespace.
+    package func linkPrefixes() throws(NetlinkError) -> LinkPrefixes {
+        var prefixes: [IPPrefix] = []
+        let request = [UInt8](repeating: 0, count: 8)  // struct ifaddrmsg, family AF_UNSPEC: all
+        try socket.request(type: UInt16(RTM_GETADDR), flags: Netlink.dumpFlag, payload: request) { header, payload in
+            guard header.type == UInt16(RTM_NEWADDR), let prefix = LinkPrefixes.prefix(ofAddressMessage: payload) else { return }
+            if !prefixes.contains(prefix) { prefixes.append(prefix) }
+        }
+        return LinkPrefixes(prefixes)
+    }
+
+    /// Half of the smaller `gc_thresh3` of the two families (the neighbour table's hard bound),
+    /// read in the calling thread's network namespace; 512 when it cannot be read.
+    package static func onLinkProbeBudget() -> Int {
+        func read(_ path: String) -> Int? {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            defer { close(descriptor) }
+            var bytes = [UInt8](repeating: 0, count: 32)
+            let count = Glibc.read(descriptor, &bytes, bytes.count)
+            guard count > 0 else { return nil }
+            return Int(String(decoding: bytes[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let limits = [read("/proc/sys/net/ipv4/neigh/default/gc_thresh3"), read("/proc/sys/net/ipv6/neigh/default/gc_thresh3")]
+            .compactMap { $0 }
+        return max(16, (limits.min() ?? 1024) / 2)
+    }
+}
