@@ -15,8 +15,10 @@ struct Housekeeping: Service {
     let eventLoops: any EventLoopGroup
     let logger: Logger
 
-    /// How often `STATUS=` is refreshed.
+    /// How often `STATUS=` is refreshed while the watchdog wakes the daemon anyway.
     static let statusInterval: Duration = .seconds(5)
+    /// How often `STATUS=` is refreshed when nothing else wakes the daemon.
+    static let idleStatusInterval: Duration = .seconds(30)
 
     func run() async throws {
         guard await ready.wait() else { return }
@@ -24,7 +26,14 @@ struct Housekeeping: Service {
         logger.info("ready", metadata: ["families": "\(engine.socketKinds.map { "\($0.key.rawValue):\($0.value.rawValue)" }.sorted().joined(separator: ","))"])
 
         let watchdog = notifier.watchdogInterval().map { $0 / 2 }
-        let tick = min(watchdog ?? Self.statusInterval, Self.statusInterval)
+        guard notifier.isEnabled else {
+            // Not under systemd: nothing to tell anyone until the end (no timer while idle).
+            try? await gracefulShutdown()
+            logger.info("stopping: answering requests in flight")
+            return
+        }
+        // Without a watchdog, STATUS= is refreshed at a slow pace (an idle daemon barely wakes).
+        let tick = watchdog.map { min($0, Self.statusInterval) } ?? Self.idleStatusInterval
         let clock = ContinuousClock()
         var lastStatus = clock.now
         // Sleeps until graceful shutdown or cancellation ends the loop.

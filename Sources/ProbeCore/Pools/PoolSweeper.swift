@@ -103,6 +103,8 @@ package final class PoolSweeper: Sendable {
     let logger: Logger
     let clock: @Sendable () -> UInt64
     let state: Mutex<State>
+    /// Wakes an idle sweeper (no pools): a reload, or the start of a graceful shutdown.
+    let wakeups = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     /// The longest the loop sleeps, so that a reload is taken up soon.
     static let maxSleep: UInt64 = 100_000_000
@@ -149,6 +151,7 @@ package final class PoolSweeper: Sendable {
             state.configuration = configuration
             state.schedule = schedule
             state.generation += 1
+            wakeups.continuation.yield()
             let ranges = Set(configuration.pools.map(\.addresses))
             state.counters = state.counters.filter { ranges.contains($0.key) }
             return schedule
@@ -268,6 +271,7 @@ extension PoolSweeper: Service {
     package func run() async {
         let (schedule, configuration) = state.withLock { ($0.schedule, $0.configuration) }
         logPlan(schedule, configuration: configuration)
+        var wakeup = wakeups.stream.makeAsyncIterator()
         await withDiscardingTaskGroup { group in
             // Graceful shutdown ends the loop within `maxSleep`; the group then waits for the
             // probes in flight, which end by their deadline.
@@ -276,6 +280,16 @@ extension PoolSweeper: Service {
                 let next = tick(now: now) { probe in
                     group.addTask { self.noteEnded(overrun: await self.checker.run(probe)) }
                 } ?? .max
+                if next == .max, state.withLock({ $0.configuration.pools.isEmpty }) {
+                    // No pools: no timer at all until a reload brings some (an idle daemon
+                    // wakes for nothing but the watchdog).
+                    await withGracefulShutdownHandler {
+                        _ = await wakeup.next()
+                    } onGracefulShutdown: {
+                        self.wakeups.continuation.yield()
+                    }
+                    continue
+                }
                 let wait = min(max(next > now ? next - now : 0, Self.minSleep), Self.maxSleep)
                 do {
                     try await Task.sleep(for: .nanoseconds(Int64(wait)))
