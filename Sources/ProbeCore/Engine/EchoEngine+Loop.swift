@@ -30,12 +30,12 @@ extension EchoEngine {
                 }
                 state.fireTimers(now: now)
                 // Deadlines wait for the neighbour table, read outside the lock; without it they end now.
+                // Routed targets have no neighbour entry of their own: only on-link ones wait for a dump.
                 var lookup: [EchoEngine.ExpiringProbe] = []
                 if hasNeighbors && state.neighborEvidence {
-                    lookup = state.expiring
-                } else {
-                    state.endExpiring(evidence: [:])
+                    lookup = state.expiring.filter(\.onLink)
                 }
+                if lookup.isEmpty { state.endExpiring(evidence: [:]) }
                 let wantWrite = state.sendDue(now: now, packet: batch.packet)
                 let timeout = lookup.isEmpty ? state.nextWakeup(now: MonotonicTime.now(), blocked: wantWrite.contains(true)) : 0
                 return (timeout, wantWrite, false, state.takeCompletions(), (lookup, state.neighborMaxAge))
@@ -106,7 +106,13 @@ extension EchoEngine.State {
             case .send:
                 enqueueSend(event, background: record.background)
             case .deadline:
-                expiring.append(EchoEngine.ExpiringProbe(slot: event.slot, id: record.id, address: record.address, startedAt: record.startedAt))
+                expiring.append(
+                    EchoEngine.ExpiringProbe(
+                        slot: event.slot, id: record.id, address: record.address, startedAt: record.startedAt,
+                        // Unknown links (the prefixes could not be read): ask the table about every target.
+                        onLink: record.onLink || linkPrefixes.prefixes.isEmpty
+                    )
+                )
             }
         }
     }

@@ -268,6 +268,8 @@ extension EchoEngine {
         let id: UInt64
         let address: IPAddress
         let startedAt: UInt64
+        /// Only a target on a directly connected link can have a neighbour entry of its own.
+        let onLink: Bool
     }
 }
 
