@@ -25,5 +25,3 @@ int cprobe_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns) {
     ts.tv_nsec = (long)(timeout_ns % 1000000000LL);
     return ppoll(fds, n, &ts, NULL);
 }
-
-int cprobe_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }

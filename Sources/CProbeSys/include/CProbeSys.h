@@ -43,9 +43,6 @@ int cprobe_recvmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flag
 /// ppoll(2) with a relative timeout in nanoseconds; negative waits forever.
 int cprobe_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns);
 
-/// setns(2) into a network namespace (tests and tools; never on the daemon's hot path).
-int cprobe_setns_net(int fd);
-
 /// CLOCK_MONOTONIC in nanoseconds.
 static inline uint64_t cprobe_monotonic_ns(void) {
     struct timespec ts;
@@ -53,11 +50,10 @@ static inline uint64_t cprobe_monotonic_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/// CMSG_FIRSTHDR / CMSG_NXTHDR / CMSG_DATA / CMSG_SPACE, which are macros.
+/// CMSG_FIRSTHDR / CMSG_NXTHDR / CMSG_DATA, which are macros.
 static inline struct cmsghdr *cprobe_cmsg_first(struct msghdr *msg) { return CMSG_FIRSTHDR(msg); }
 static inline struct cmsghdr *cprobe_cmsg_next(struct msghdr *msg, struct cmsghdr *c) { return CMSG_NXTHDR(msg, c); }
 static inline unsigned char *cprobe_cmsg_data(struct cmsghdr *c) { return CMSG_DATA(c); }
-static inline size_t cprobe_cmsg_space(size_t len) { return CMSG_SPACE(len); }
 
 /// The ICMPv6 type filter: block every type, then pass the given ones.
 static inline void cprobe_icmp6_filter_pass_only(struct icmp6_filter *f, const uint8_t *types, int n) {

@@ -177,7 +177,6 @@ extension EchoEngine {
         private var head = 0
 
         var isEmpty: Bool { head == items.count }
-        var count: Int { items.count - head }
         var first: ProbeEvent? { isEmpty ? nil : items[head] }
 
         mutating func append(_ item: ProbeEvent) { items.append(item) }

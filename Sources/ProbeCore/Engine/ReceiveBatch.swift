@@ -61,8 +61,6 @@ package final class ReceiveBatch: @unchecked Sendable {
 package struct ReceivedMessage {
     package var message: EchoPacket.Message
     package var source: EchoTarget?
-    /// For an error-queue entry: the errno the kernel reports (e.g. EHOSTUNREACH).
-    package var errorCode: Int32
 }
 
 extension EchoSocket {
@@ -81,7 +79,7 @@ extension EchoSocket {
             let parsed: EchoPacket.Message =
                 (family == .ipv4 && kind == .raw) ? EchoPacket.parseRawIPv4(bytes) : EchoPacket.parse(bytes, family: family)
             let source = EchoTarget(socketAddress: UnsafeRawPointer(batch.names + index), length: Int(message.msg_namelen))
-            handler(ReceivedMessage(message: parsed, source: source, errorCode: 0))
+            handler(ReceivedMessage(message: parsed, source: source))
         }
         return Int(count)
     }
@@ -97,7 +95,6 @@ extension EchoSocket {
             guard length >= 0 else { break }
             read += 1
             let bytes = UnsafeRawBufferPointer(start: batch.data, count: length)
-            var errorCode: Int32 = 0
             var isICMP = false
             var cmsg = cprobe_cmsg_first(&message)
             while let header = cmsg {
@@ -105,7 +102,6 @@ extension EchoSocket {
                 let type = header.pointee.cmsg_type
                 if (level == Int32(IPPROTO_IP) && type == IP_RECVERR) || (level == Int32(IPPROTO_IPV6) && type == IPV6_RECVERR) {
                     let error = UnsafeRawPointer(cprobe_cmsg_data(header)!).loadUnaligned(as: sock_extended_err.self)
-                    errorCode = Int32(error.ee_errno)
                     isICMP = error.ee_origin == UInt8(SO_EE_ORIGIN_ICMP) || error.ee_origin == UInt8(SO_EE_ORIGIN_ICMP6)
                     let unreachableType = family == .ipv4 ? EchoPacket.unreachableV4 : EchoPacket.unreachableV6
                     if error.ee_type != unreachableType { isICMP = false }
@@ -115,7 +111,7 @@ extension EchoSocket {
             guard isICMP else { continue }
             let parsed = EchoPacket.parseQuotedRequest(bytes, family: family)
             let destination = EchoTarget(socketAddress: UnsafeRawPointer(batch.names), length: Int(message.msg_namelen))
-            handler(ReceivedMessage(message: parsed, source: destination, errorCode: errorCode))
+            handler(ReceivedMessage(message: parsed, source: destination))
         }
         return read
     }
