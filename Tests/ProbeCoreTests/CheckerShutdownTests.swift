@@ -33,18 +33,20 @@ import Testing
         #expect(prober.callCount(late) == 0)
     }
 
-    @Test func probesQueuedBeforeRunAreProbedEvenAfterShutdown() async throws {
+    @Test func probesStartedBeforeRunAreAnsweredEvenAfterShutdown() async throws {
         let address = ip("198.51.100.10")
-        let prober = ScriptedProber(answers: [address: .timeout])
+        let prober = ScriptedProber()
         let checker = Checker(configuration: CheckerFixture.configuration(), prober: prober)
-        async let queued = checker.check(CheckRequest(addr: address))
-        await CheckerFixture.until { checker.statistics().waiting == 1 }
+        async let started = checker.check(CheckRequest(addr: address))
+        await prober.waitUntilPending(address)
         checker.shutdown()
-        await checker.run()
-        #expect(await queued == .success(Verdict(addr: address, state: .free, evidence: .timeout)))
+        async let loop: Void = checker.run()
+        prober.release(address, with: .timeout)
+        await loop
+        #expect(await started == .success(Verdict(addr: address, state: .free, evidence: .timeout)))
     }
 
-    @Test func cancellingRunCancelsTheProbesAndAnswersTheirWaiters() async throws {
+    @Test func cancellingRunAnswersTheWaitersAtOnce() async throws {
         let address = ip("198.51.100.20")
         let prober = ScriptedProber()
         let checker = Checker(configuration: CheckerFixture.configuration(), prober: prober)
@@ -53,8 +55,11 @@ import Testing
         await prober.waitUntilPending(address)
         loop.cancel()
         await loop.value
-        #expect(await waiting == .success(Verdict(addr: address, state: .unknown, evidence: .notSent, reason: "cancelled")))
+        #expect(await waiting == .failure(.unavailable("the daemon is shutting down")))
         #expect(await checker.check(CheckRequest(addr: ip("198.51.100.21"))).checkerError?.code == .unavailable)
+        // The probe's late verdict is dropped, not cached.
+        prober.release(address, with: .timeout)
+        #expect(checker.statistics().cacheEntries == 0)
     }
 
     @Test func runReturnsAtOnceWhenCalledTwice() async throws {

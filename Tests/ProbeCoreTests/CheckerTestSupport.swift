@@ -5,8 +5,7 @@ import Testing
 @testable import ProbeCore
 
 /// A ``Prober`` for the checker's unit tests: each address either has a scripted outcome, given at
-/// once, or its probe waits until the test releases it. A probe whose task is cancelled ends as
-/// `not_sent` ("cancelled"), as the echo engine's do.
+/// once, or its probe waits until the test releases it.
 final class ScriptedProber: Prober {
     struct Call: Sendable, Hashable {
         var address: IPAddress
@@ -15,9 +14,9 @@ final class ScriptedProber: Prober {
     }
 
     private struct Pending {
-        var id: Int
         var address: IPAddress
-        var continuation: CheckedContinuation<ProbeOutcome.Result, Never>
+        var attempts: Int
+        var completion: ProbeCompletion
     }
 
     private struct Watcher {
@@ -29,8 +28,6 @@ final class ScriptedProber: Prober {
         var scripted: [IPAddress: ProbeOutcome.Result] = [:]
         var calls: [Call] = []
         var pending: [Pending] = []
-        var cancelledBeforeSuspending: Set<Int> = []
-        var nextID = 0
         var watchers: [Watcher] = []
 
         /// Removes and returns the watchers whose addresses all have a probe pending.
@@ -58,36 +55,24 @@ final class ScriptedProber: Prober {
         state = Mutex(State(scripted: answers))
     }
 
-    func probe(_ address: IPAddress, timeout: Duration, attempts: Int) async -> ProbeOutcome {
-        let (id, scripted) = state.withLock { state in
+    func start(
+        _ address: IPAddress,
+        timeout: Duration,
+        attempts: Int,
+        priority: ProbePriority,
+        startedAt: UInt64,
+        completion: @escaping ProbeCompletion
+    ) {
+        let (scripted, ready) = state.withLock { state -> (ProbeOutcome.Result?, [CheckedContinuation<Void, Never>]) in
             state.calls.append(Call(address: address, timeout: timeout, attempts: attempts))
-            state.nextID += 1
-            return (state.nextID, state.scripted[address])
+            if let scripted = state.scripted[address] { return (scripted, []) }
+            state.pending.append(Pending(address: address, attempts: attempts, completion: completion))
+            return (nil, state.satisfiedWatchers())
         }
         if let scripted {
-            return ProbeOutcome(target: address, result: scripted, echoesSent: attempts, startedAt: 0)
+            completion(ProbeOutcome(target: address, result: scripted, echoesSent: attempts, startedAt: 0))
         }
-        let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<ProbeOutcome.Result, Never>) in
-                let (cancelled, ready) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
-                    if state.cancelledBeforeSuspending.remove(id) != nil { return (true, []) }
-                    state.pending.append(Pending(id: id, address: address, continuation: continuation))
-                    return (false, state.satisfiedWatchers())
-                }
-                if cancelled { continuation.resume(returning: .notSent(reason: "cancelled")) }
-                for watcher in ready { watcher.resume() }
-            }
-        } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<ProbeOutcome.Result, Never>? in
-                if let index = state.pending.firstIndex(where: { $0.id == id }) {
-                    return state.pending.remove(at: index).continuation
-                }
-                state.cancelledBeforeSuspending.insert(id)
-                return nil
-            }
-            continuation?.resume(returning: .notSent(reason: "cancelled"))
-        }
-        return ProbeOutcome(target: address, result: result, echoesSent: attempts, startedAt: 0)
+        for watcher in ready { watcher.resume() }
     }
 
     /// Makes later probes of `address` end at once with `result`.
@@ -100,13 +85,15 @@ final class ScriptedProber: Prober {
     /// - Returns: how many probes it ended.
     @discardableResult
     func release(_ address: IPAddress, with result: ProbeOutcome.Result) -> Int {
-        let continuations = state.withLock { state in
-            let matching = state.pending.filter { $0.address == address }.map(\.continuation)
+        let released = state.withLock { state in
+            let matching = state.pending.filter { $0.address == address }
             state.pending.removeAll { $0.address == address }
             return matching
         }
-        for continuation in continuations { continuation.resume(returning: result) }
-        return continuations.count
+        for probe in released {
+            probe.completion(ProbeOutcome(target: address, result: result, echoesSent: probe.attempts, startedAt: 0))
+        }
+        return released.count
     }
 
     /// Returns once a probe of each of `addresses` is waiting (an address listed twice: two probes).

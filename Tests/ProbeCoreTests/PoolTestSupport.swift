@@ -14,13 +14,16 @@ final class PriorityRecordingProber: Prober {
         scripted = ScriptedProber(answers: answers)
     }
 
-    func probe(_ address: IPAddress, timeout: Duration, attempts: Int) async -> ProbeOutcome {
-        await probe(address, timeout: timeout, attempts: attempts, priority: .normal)
-    }
-
-    func probe(_ address: IPAddress, timeout: Duration, attempts: Int, priority: ProbePriority) async -> ProbeOutcome {
+    func start(
+        _ address: IPAddress,
+        timeout: Duration,
+        attempts: Int,
+        priority: ProbePriority,
+        startedAt: UInt64,
+        completion: @escaping ProbeCompletion
+    ) {
         recorded.withLock { $0.append((address, priority)) }
-        return await scripted.probe(address, timeout: timeout, attempts: attempts)
+        scripted.start(address, timeout: timeout, attempts: attempts, priority: priority, startedAt: startedAt, completion: completion)
     }
 
     /// The priorities of the probes of `address`, in order.
@@ -71,13 +74,11 @@ enum PoolFixture {
     }
 }
 
-/// Runs the sweep probes a test admits in a task group of their own, as the sweeper does, next to
-/// the checker's own run loop.
+/// Starts the sweep probes a test admits, as the sweeper does, next to the checker's run loop.
 struct SweepRunner: Sendable {
     let checker: Checker
-    let sink: AsyncStream<Checker.SweepProbe>.Continuation
 
-    /// Asks the checker for a sweep probe of `address` and runs it in the background when admitted.
+    /// Asks the checker for a sweep probe of `address` and starts it when admitted.
     @discardableResult
     func sweep(_ address: IPAddress) -> Checker.SweepAdmission.Kind {
         let admission = checker.sweep(address)
@@ -85,25 +86,16 @@ struct SweepRunner: Sendable {
         return admission.kind
     }
 
-    /// Runs an admitted sweep probe in the background.
+    /// Starts an admitted sweep probe.
     func start(_ probe: Checker.SweepProbe) {
-        sink.yield(probe)
+        checker.start(probe)
     }
 
     /// Runs `body` with `checker` running and a runner for its sweep probes.
     static func with(_ checker: Checker, _ body: (SweepRunner) async throws -> Void) async throws {
-        let (probes, sink) = AsyncStream.makeStream(of: Checker.SweepProbe.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await checker.run() }
-            group.addTask {
-                await withDiscardingTaskGroup { sweeps in
-                    for await probe in probes {
-                        sweeps.addTask { await checker.run(probe) }
-                    }
-                }
-            }
-            try await body(SweepRunner(checker: checker, sink: sink))
-            sink.finish()
+            try await body(SweepRunner(checker: checker))
             group.cancelAll()
         }
     }

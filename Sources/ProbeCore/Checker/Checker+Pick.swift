@@ -31,6 +31,7 @@ extension Checker {
             candidates.append(address)
         }
         let now = clock()
+        let progress = PickProgress(candidates.map { _ in nil })
         let admitted = state.withLock { state -> Result<[Admission], ProbeError> in
             state.counters.picks += 1
             for address in candidates {
@@ -41,14 +42,15 @@ extension Checker {
             }
             let maxAge = request.maxAgeMilliseconds.map { Configuration.nanoseconds(milliseconds: $0) }
             return .success(
-                candidates.map { address in
+                candidates.enumerated().map { position, address in
                     state.admit(
                         address,
                         maxAge: maxAge,
                         timeoutMilliseconds: request.timeoutMilliseconds,
                         attempts: request.attempts,
                         now: now,
-                        jobs: jobSink
+                        receivedAt: now,
+                        waiter: Waiter(answer: { progress.settle(position, with: $0) }, counted: false)
                     )
                 }
             )
@@ -58,29 +60,16 @@ extension Checker {
         case .failure(let error): return .failure(error)
         case .success(let value): admissions = value
         }
-
-        var settled: [Result<Verdict, ProbeError>?] = admissions.map { admission in
-            if case .answered(let result) = admission { return result }
-            return nil
-        }
-        if Self.choice(settled) == nil {
-            await withTaskGroup(of: (Int, Result<Verdict, ProbeError>?).self) { group in
-                for (position, admission) in admissions.enumerated() {
-                    guard case .waiting(let id) = admission else { continue }
-                    group.addTask { (position, await self.wait(for: id)) }
-                }
-                for await (position, result) in group {
-                    guard let result else { continue }
-                    settled[position] = result
-                    if Self.choice(settled) != nil {
-                        // The other waits end at once; their probes run on in `run()`.
-                        group.cancelAll()
-                        break
-                    }
-                }
+        for (position, admission) in admissions.enumerated() {
+            switch admission {
+            case .answered(let result): progress.settle(position, with: result)
+            case .joined: break
+            case .start(let job): start(job, priority: .normal)
             }
         }
-        guard let choice = Self.choice(settled) else {
+        // The choice settles as soon as it can; the other probes run on and their verdicts land
+        // in the cache.
+        guard let settled = await progress.choice(), let choice = Self.choice(settled) else {
             // This task was cancelled before the choice settled.
             return .failure(Self.cancelled)
         }

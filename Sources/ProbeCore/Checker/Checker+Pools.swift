@@ -3,7 +3,7 @@ package import ProbeProtocol
 import Synchronization
 
 extension Checker {
-    /// A sweep probe the checker admitted, for the sweeper to run (``run(_:)``) in a task of its own.
+    /// A sweep probe the checker admitted, for the sweeper to start (``start(_:ended:)``).
     package struct SweepProbe: Sendable, Hashable {
         let job: ProbeJob
         /// When it was admitted (``MonotonicTime``).
@@ -18,7 +18,7 @@ extension Checker {
 
     /// What came of asking for a sweep probe of one pool address.
     package enum SweepAdmission: Sendable, Hashable {
-        /// A background probe is admitted: run it with ``run(_:)``; its verdict lands in the cache.
+        /// A background probe is admitted: start it with ``start(_:ended:)``; its verdict lands in the cache.
         case started(SweepProbe)
         /// A probe of the address was already in flight (an on-demand one): the sweep shares it.
         case joined
@@ -79,9 +79,8 @@ extension Checker {
     /// `probe.attempts`, unless a probe of the address is already in flight (the sweep then shares
     /// it) or a mark holds it. An on-demand check arriving while it runs shares it too.
     ///
-    /// Sweep probes do not go through the queue of on-demand probes (``run()``): the sweeper runs
-    /// each one with ``run(_:)`` in its own task group, so a backlog of sweeps never delays an
-    /// on-demand check.
+    /// At most the sweep limit of them are in flight (``sweepCapacity()``), so a backlog of sweeps
+    /// never crowds out an on-demand check.
     ///
     /// - Returns: what happened; `.started` carries the probe to run.
     package func sweep(_ address: IPAddress) -> SweepAdmission {
@@ -98,36 +97,24 @@ extension Checker {
                 id: state.nextProbe,
                 address: address,
                 timeout: .milliseconds(timeout),
-                attempts: max(1, state.configuration.attempts)
+                attempts: max(1, state.configuration.attempts),
+                startedAt: now
             )
             state.nextProbe += 1
             let deadline = now + Configuration.nanoseconds(milliseconds: timeout)
-            state.inFlight[address, default: []].append(
-                InFlightProbe(id: job.id, deadline: deadline, waiters: [], started: true))
+            state.inFlight[address, default: []].append(InFlightProbe(id: job.id, deadline: deadline, waiters: []))
             state.counters.probesStarted += 1
             state.pools.sweepStarted(job.id)
             return .started(SweepProbe(job: job, admittedAt: now))
         }
     }
 
-    /// Runs a sweep probe at ``ProbePriority/background`` priority (its echoes wait while any
-    /// on-demand echo is queued), then caches the verdict and answers every check that shared it.
-    /// Cancelling the calling task ends the probe as `not_sent`.
-    ///
-    /// - Returns: how long after its deadline the probe ended, in nanoseconds (0 when on time): a
-    ///   measure of how far behind the engine is.
-    @discardableResult
-    package func run(_ sweep: SweepProbe) async -> UInt64 {
-        let job = sweep.job
-        let outcome = await prober.probe(job.address, timeout: job.timeout, attempts: job.attempts, priority: .background)
-        let result = Self.answer(for: job.address, outcome: outcome.result)
-        let now = clock()
-        let continuations = state.withLock { state in
-            state.complete(job.address, probe: job.id, outcome: outcome.result, result: result, now: now)
-        }
-        for continuation in continuations { continuation.resume(returning: result) }
-        let due = sweep.admittedAt &+ MonotonicTime.nanoseconds(job.timeout)
-        return now > due ? now - due : 0
+    /// Starts a sweep probe at ``ProbePriority/background`` priority (its echoes wait while any
+    /// on-demand echo is queued); when it ends, its verdict is cached, every check that shared it
+    /// is answered, and `ended` learns how long after its deadline that was, in nanoseconds (0 when
+    /// on time): a measure of how far behind the engine is.
+    package func start(_ sweep: SweepProbe, ended: @escaping @Sendable (UInt64) -> Void = { _ in }) {
+        start(sweep.job, priority: .background, ended: ended)
     }
 
     /// Applies passive evidence (DESIGN §3a): each entry is a neighbour event that showed a host

@@ -4,20 +4,19 @@ import ServiceLifecycle
 import Synchronization
 
 extension Checker: Service {
-    /// Runs every probe the checker starts, each as a child task of one task group, until
-    /// ``shutdown()``, a graceful shutdown of the service group, or cancellation of the calling task.
+    /// Waits until ``shutdown()``, a graceful shutdown of the service group, or cancellation of the
+    /// calling task. Probes do not run in it: they start when a request needs them.
     ///
     /// On ``shutdown()`` or a graceful shutdown, new probes are refused (`unavailable`, "shutting
-    /// down"; cache hits are still answered), every probe already queued or running completes —
-    /// bounded by its deadline — and its waiters are answered; then `run()` returns. Cancellation
-    /// does the same, except that the running probes are cancelled with it (the ``EchoEngine`` then
-    /// ends them as `not_sent`, which is what their waiters get) and queued ones are answered
-    /// `unavailable`. Call it once.
+    /// down"; cache hits are still answered, and a request may still join a probe in flight), every
+    /// probe already in flight ends — bounded by its deadline — and its waiters are answered; then
+    /// `run()` returns. Cancellation answers every waiter at once (`unavailable`) and returns; the
+    /// verdicts of probes still running are dropped. Call it once.
     ///
     /// In a `ServiceGroup`, add the checker itself as a service, after the engine and before the
     /// query server (the group shuts services down in reverse order: the server stops taking requests,
-    /// then the checker finishes its probes, then the engine closes). Do not wrap `run()` in
-    /// `cancelWhenGracefulShutdown`: that would cancel the running probes instead of letting them end.
+    /// then the checker waits for its probes, then the engine closes). Do not wrap `run()` in
+    /// `cancelWhenGracefulShutdown`: that would drop the verdicts in flight instead of letting them land.
     package func run() async {
         let alreadyRunning = state.withLock { state in
             defer { state.running = true }
@@ -29,15 +28,17 @@ extension Checker: Service {
         }
         logger.debug("checker running")
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for await job in jobs {
-                    guard markStarted(job) else { continue }
-                    group.addTask {
-                        await self.execute(job)
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let done = state.withLock { state -> Bool in
+                        if state.abandoned || (!state.accepting && state.inFlight.isEmpty) { return true }
+                        state.drained = continuation
+                        return false
                     }
+                    if done { continuation.resume() }
                 }
-                // The stream ended: shutdown, or this task was cancelled.
-                answerUnstarted()
+            } onCancel: {
+                self.abandon()
             }
         } onGracefulShutdown: {
             self.shutdown()
@@ -46,56 +47,34 @@ extension Checker: Service {
     }
 
     /// Begins shutting down: no new probe is started (a request that would need one gets
-    /// `unavailable`), and ``run()`` returns once the probes already queued or running have ended.
+    /// `unavailable`), and ``run()`` returns once the probes in flight have ended.
     /// Safe to call more than once, from anywhere.
     package func shutdown() {
-        let first = state.withLock { state in
+        let (first, drained) = state.withLock { state in
             defer { state.accepting = false }
-            return state.accepting
+            let first = state.accepting
+            state.accepting = false
+            return (first, state.takeDrainedIfDone())
         }
         if first { logger.debug("checker shutting down: finishing the probes in flight") }
-        jobSink.finish()
+        drained?.resume()
     }
 
-    /// Marks the probe of `address` as handed to the prober; `false` when it is no longer in flight.
-    private func markStarted(_ job: ProbeJob) -> Bool {
-        state.withLock { state in
-            guard let index = state.inFlight[job.address]?.firstIndex(where: { $0.id == job.id }) else { return false }
-            state.inFlight[job.address]![index].started = true
-            state.counters.probesStarted += 1
-            return true
-        }
-    }
-
-    /// Probes one address and hands the verdict to the cache and every waiter.
-    private func execute(_ job: ProbeJob) async {
-        let outcome = await prober.probe(job.address, timeout: job.timeout, attempts: job.attempts)
-        let result = Self.answer(for: job.address, outcome: outcome.result)
-        let now = clock()
-        let continuations = state.withLock { state in
-            state.complete(job.address, probe: job.id, outcome: outcome.result, result: result, now: now)
-        }
-        for continuation in continuations { continuation.resume(returning: result) }
-        if logger.logLevel <= .trace {
-            logger.trace("probe ended", metadata: ["addr": "\(job.address)", "outcome": "\(outcome.result)"])
-        }
-    }
-
-    /// Stops accepting probes and answers the waiters of every probe that never started.
-    private func answerUnstarted() {
+    /// Stops at once (``run()`` was cancelled): answers every waiter `unavailable` and forgets the
+    /// probes in flight; their late verdicts are dropped.
+    private func abandon() {
         let error = ProbeError.unavailable("the daemon is shutting down")
-        let continuations = state.withLock { state -> [WaiterContinuation] in
+        let (waiters, drained) = state.withLock { state -> ([Waiter], CheckedContinuation<Void, Never>?) in
             state.accepting = false
-            let unstarted = state.inFlight.flatMap { address, probes in
-                probes.filter { !$0.started }.map { (address, $0.id) }
-            }
-            var continuations: [WaiterContinuation] = []
-            for (address, id) in unstarted {
-                continuations += state.complete(address, probe: id, outcome: nil, result: .failure(error), now: 0)
-            }
-            return continuations
+            state.abandoned = true
+            let waiters = state.inFlight.values.flatMap { $0.flatMap(\.waiters) }
+            state.inFlight.removeAll()
+            state.waiting = 0
+            for waiter in waiters where waiter.counted { state.count(error) }
+            defer { state.drained = nil }
+            return (waiters, state.drained)
         }
-        jobSink.finish()
-        for continuation in continuations { continuation.resume(returning: .failure(error)) }
+        for waiter in waiters { waiter.answer(.failure(error)) }
+        drained?.resume()
     }
 }

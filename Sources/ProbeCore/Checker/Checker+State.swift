@@ -1,4 +1,4 @@
-import ProbeProtocol
+package import ProbeProtocol
 
 extension Checker {
     /// One probe for the run loop to start.
@@ -8,21 +8,19 @@ extension Checker {
         var address: IPAddress
         var timeout: Duration
         var attempts: Int
+        /// When its deadline starts counting (``MonotonicTime``): when the request was read.
+        var startedAt: UInt64
     }
 
-    /// The suspended task of a request waiting for a verdict; resumed with `nil` when it is cancelled.
-    typealias WaiterContinuation = CheckedContinuation<Result<Verdict, ProbeError>?, Never>
+    /// Where the answer of a request waiting for a probe goes: called once, outside the lock, on
+    /// whatever thread ended the probe (the engine's loop thread in the daemon). It must not block.
+    package typealias Answer = @Sendable (Result<Verdict, ProbeError>) -> Void
 
     /// A request waiting for the verdict of a probe in flight.
-    enum WaiterSlot {
-        /// Registered; its task has not suspended yet.
-        case pending
-        /// Suspended on this continuation.
-        case waiting(WaiterContinuation)
-        /// The verdict came before the task suspended.
-        case done(Result<Verdict, ProbeError>)
-        /// The task was cancelled before it suspended.
-        case cancelled
+    struct Waiter {
+        let answer: Answer
+        /// Whether its answer counts in `answers`/`errors` (a `check`; a `pick` counts its own).
+        let counted: Bool
     }
 
     /// A probe in flight and who waits for it.
@@ -30,9 +28,7 @@ extension Checker {
         var id: UInt64
         /// When the probe ends at the latest (monotonic ns).
         var deadline: UInt64
-        var waiters: [UInt64]
-        /// Whether the run loop has handed it to the prober (an unstarted one is answered at shutdown).
-        var started = false
+        var waiters: [Waiter]
     }
 
     /// How much later than its own deadline a request may be answered when it joins a probe
@@ -43,8 +39,10 @@ extension Checker {
     enum Admission {
         /// An answer: from the cache, or an error.
         case answered(Result<Verdict, ProbeError>)
-        /// A waiter registered on a probe in flight.
-        case waiting(UInt64)
+        /// Its waiter joined a probe in flight.
+        case joined
+        /// Its waiter waits for a new probe, which the caller must start (outside the lock).
+        case start(ProbeJob)
     }
 
     /// Everything the lock guards.
@@ -56,11 +54,15 @@ extension Checker {
         /// deadline could not wait for the one already running.
         var inFlight: [IPAddress: [InFlightProbe]] = [:]
         var nextProbe: UInt64 = 0
-        var waiters: [UInt64: WaiterSlot] = [:]
-        var nextWaiter: UInt64 = 0
+        /// Requests waiting for a probe now.
+        var waiting = 0
         /// Whether new probes may be started; false once shutdown begins.
         var accepting = true
         var running = false
+        /// ``Checker/run()`` waiting for the last probe to end after shutdown began.
+        var drained: CheckedContinuation<Void, Never>?
+        /// ``Checker/run()`` was cancelled: waiters were answered, late verdicts are dropped.
+        var abandoned = false
         var counters = CheckerStatistics()
         var roundTrips = RTTHistogram()
         /// The warm pools (DESIGN §3a): see `Checker+Pools.swift`.
@@ -72,51 +74,49 @@ extension Checker {
             self.cache = configuration.makeCache()
         }
 
-        /// Answers from the cache, joins the probe in flight, or starts a probe (policy already checked).
+        /// Answers from the cache, joins the probe in flight, or registers `answer` on a new probe
+        /// for the caller to start (policy already checked). A new probe's deadline counts from
+        /// `receivedAt`, when the request was read.
         mutating func admit(
             _ address: IPAddress,
             maxAge: UInt64?,
             timeoutMilliseconds: Int?,
             attempts: Int?,
             now: UInt64,
-            jobs: AsyncStream<ProbeJob>.Continuation
+            receivedAt: UInt64,
+            waiter: Waiter
         ) -> Admission {
             if let entry = cache.lookup(address, maxAge: maxAge, now: now) {
                 counters.cacheHits += 1
                 return .answered(.success(entry.verdict(for: address, now: now)))
             }
-            let id = nextWaiter
             let timeout = max(1, timeoutMilliseconds ?? configuration.timeoutMilliseconds)
-            let deadline = now + Configuration.nanoseconds(milliseconds: timeout)
+            let deadline = receivedAt + Configuration.nanoseconds(milliseconds: timeout)
             // Join a probe in flight that ends by this request's own deadline; a longer one would
             // make the request wait past what it asked for.
             if let index = inFlight[address]?.firstIndex(where: { $0.deadline <= deadline + Checker.joinSlack }) {
-                inFlight[address]![index].waiters.append(id)
+                inFlight[address]![index].waiters.append(waiter)
                 counters.coalesced += 1
-            } else {
-                guard accepting else {
-                    return .answered(.failure(.unavailable("the daemon is shutting down")))
-                }
-                let job = ProbeJob(
-                    id: nextProbe,
-                    address: address,
-                    timeout: .milliseconds(timeout),
-                    attempts: max(1, attempts ?? configuration.attempts)
-                )
-                guard case .enqueued = jobs.yield(job) else {
-                    return .answered(.failure(.unavailable("the daemon is shutting down")))
-                }
-                nextProbe += 1
-                inFlight[address, default: []].append(InFlightProbe(id: job.id, deadline: deadline, waiters: [id]))
+                waiting += 1
+                return .joined
             }
-            nextWaiter += 1
-            waiters[id] = .pending
-            return .waiting(id)
+            guard accepting else {
+                return .answered(.failure(.unavailable("the daemon is shutting down")))
+            }
+            let job = ProbeJob(
+                id: nextProbe,
+                address: address,
+                timeout: .milliseconds(timeout),
+                attempts: max(1, attempts ?? configuration.attempts),
+                startedAt: receivedAt
+            )
+            nextProbe += 1
+            inFlight[address, default: []].append(InFlightProbe(id: job.id, deadline: deadline, waiters: [waiter]))
+            counters.probesStarted += 1
+            waiting += 1
+            return .start(job)
         }
 
-        /// Ends the probe of `address`: caches and counts its verdict and hands it to every waiter.
-        ///
-        /// - Returns: the continuations to resume with `result`, outside the lock.
         /// Takes probe `id` of `address` out of the in-flight table.
         mutating func removeInFlight(_ address: IPAddress, id: UInt64) -> InFlightProbe? {
             guard let index = inFlight[address]?.firstIndex(where: { $0.id == id }) else { return nil }
@@ -125,13 +125,16 @@ extension Checker {
             return probe
         }
 
+        /// Ends probe `id` of `address`: caches and counts its verdict.
+        ///
+        /// - Returns: the waiters to answer with `result`, outside the lock.
         mutating func complete(
             _ address: IPAddress,
             probe id: UInt64,
             outcome: ProbeOutcome.Result?,
             result: Result<Verdict, ProbeError>,
             now: UInt64
-        ) -> [WaiterContinuation] {
+        ) -> [Waiter] {
             guard let probe = removeInFlight(address, id: id) else { return [] }
             poolProbeEnded(address, probe: id, result: result)
             switch result {
@@ -144,21 +147,22 @@ extension Checker {
             case .failure(let error):
                 if outcome != nil { counters.probeErrors[error.code, default: 0] += 1 }
             }
-            var continuations: [WaiterContinuation] = []
-            continuations.reserveCapacity(probe.waiters.count)
-            for id in probe.waiters {
-                switch waiters[id] {
-                case .waiting(let continuation)?:
-                    waiters[id] = nil
-                    continuations.append(continuation)
-                case .pending?:
-                    waiters[id] = .done(result)
-                case .cancelled?, .done?, nil:
-                    // A cancelled waiter's own task removes its slot.
-                    break
+            waiting -= probe.waiters.count
+            for waiter in probe.waiters where waiter.counted {
+                switch result {
+                case .success(let verdict): count(verdict)
+                case .failure(let error): count(error)
                 }
             }
-            return continuations
+            return probe.waiters
+        }
+
+        /// The continuation of ``Checker/run()`` to resume, once shutdown has begun and no probe
+        /// is left in flight.
+        mutating func takeDrainedIfDone() -> CheckedContinuation<Void, Never>? {
+            guard !accepting, inFlight.isEmpty else { return nil }
+            defer { drained = nil }
+            return drained
         }
 
         /// Counts a request answered with `error`.

@@ -10,7 +10,7 @@ extension Checker {
             statistics.cacheEvictions = state.cache.evictions
             statistics.cacheExpirations = state.cache.expirations
             statistics.inFlight = state.inFlight.values.reduce(0) { $0 + $1.count }
-            statistics.waiting = state.waiters.count
+            statistics.waiting = state.waiting
             let histogram = state.roundTrips
             if let p50 = histogram.percentile(0.5), let p90 = histogram.percentile(0.9),
                 let p99 = histogram.percentile(0.99)

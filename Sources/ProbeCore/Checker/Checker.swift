@@ -5,19 +5,18 @@ import Synchronization
 /// Answers `check`, `pick`, `mark` and `forget`: applies the address policy, serves verdicts from the
 /// cache, and otherwise probes — one probe per address at a time, shared by every request about it.
 ///
-/// Probes run inside ``run()``'s task group, not in the requests' tasks: a request whose task is
-/// cancelled (its client went away) stops waiting, but the probe runs on and its verdict lands in the
-/// cache. One `Mutex` guards the cache, the table of probes in flight and the counters; it is never
-/// held across a suspension. A cache hit takes the lock once and allocates nothing but the answer.
+/// Requests wait without tasks: each registers an ``Answer`` callback on the probe it needs, and the
+/// probe's completion (on the echo engine's loop thread) caches the verdict and calls every waiter.
+/// A request whose client went away stops mattering, but the probe runs on and its verdict lands in
+/// the cache. One `Mutex` guards the cache, the table of probes in flight and the counters; it is
+/// never held across a call out. A cache hit takes the lock once and allocates nothing but the answer.
 package final class Checker: Sendable {
     let state: Mutex<State>
     let prober: any Prober
     let logger: Logger
     let clock: @Sendable () -> UInt64
-    let jobs: AsyncStream<ProbeJob>
-    let jobSink: AsyncStream<ProbeJob>.Continuation
 
-    /// A checker with an empty cache. Nothing is probed until ``run()`` runs.
+    /// A checker with an empty cache, ready to answer (``run()`` only waits for the shutdown).
     ///
     /// - Parameters:
     ///   - configuration: policy, probe defaults and cache limits.
@@ -34,7 +33,6 @@ package final class Checker: Sendable {
         self.prober = prober
         self.logger = logger
         self.clock = clock
-        (self.jobs, self.jobSink) = AsyncStream.makeStream(of: ProbeJob.self)
     }
 
     /// The configuration in force.
@@ -58,12 +56,23 @@ package final class Checker: Sendable {
     }
 
     /// Answers a `check`: the policy first, then the cache, then a probe (shared with any probe of
-    /// the address already in flight, even with `max_age_ms: 0`).
+    /// the address already in flight that ends by this request's deadline, even with `max_age_ms: 0`).
     ///
     /// - Returns: the verdict — `cached: false, age_ms: 0` from a probe, `cached: true` with its age
     ///   from the cache — or an error: `not_allowed`, `overloaded` or `unavailable` (the engine
     ///   refused the probe, or the checker is shutting down; also when the calling task is cancelled).
     package func check(_ request: CheckRequest) async -> Result<Verdict, ProbeError> {
+        let slot = AnswerSlot<Result<Verdict, ProbeError>>()
+        check(request, receivedAt: clock()) { slot.fulfil($0) }
+        return await slot.value(ifCancelled: .failure(Self.cancelled))
+    }
+
+    /// Answers a `check` without a task: `answer` is called once — at once (on this thread) for a
+    /// refusal or a cache hit, or when the probe the request joins or starts ends.
+    ///
+    /// - Parameter receivedAt: when the request was read (``MonotonicTime``); a probe it starts
+    ///   counts its deadline from then.
+    package func check(_ request: CheckRequest, receivedAt: UInt64, answer: @escaping Answer) {
         let now = clock()
         let admission = state.withLock { state -> Admission in
             state.counters.checks += 1
@@ -77,25 +86,50 @@ package final class Checker: Sendable {
                 timeoutMilliseconds: request.timeoutMilliseconds,
                 attempts: request.attempts,
                 now: now,
-                jobs: jobSink
+                receivedAt: min(receivedAt, now),
+                waiter: Waiter(answer: answer, counted: true)
             )
-            if case .answered(.failure(let error)) = admission { state.count(error) }
+            switch admission {
+            case .answered(.success(let verdict)): state.count(verdict)
+            case .answered(.failure(let error)): state.count(error)
+            case .joined, .start: break
+            }
             return admission
         }
         switch admission {
-        case .answered(let result):
-            if case .success(let verdict) = result { state.withLock { $0.count(verdict) } }
-            return result
-        case .waiting(let id):
-            guard let result = await wait(for: id) else { return .failure(Self.cancelled) }
-            state.withLock { state in
-                switch result {
-                case .success(let verdict): state.count(verdict)
-                case .failure(let error): state.count(error)
-                }
-            }
-            return result
+        case .answered(let result): answer(result)
+        case .joined: break
+        case .start(let job): start(job, priority: .normal)
         }
+    }
+
+    /// Hands a probe the checker admitted to the prober; `ended` learns when it ended, in
+    /// nanoseconds past its deadline (0 when on time).
+    func start(_ job: ProbeJob, priority: ProbePriority, ended: (@Sendable (UInt64) -> Void)? = nil) {
+        prober.start(job.address, timeout: job.timeout, attempts: job.attempts, priority: priority, startedAt: job.startedAt) { outcome in
+            let now = self.finish(job, outcome: outcome)
+            if let ended {
+                let due = job.startedAt &+ MonotonicTime.nanoseconds(job.timeout)
+                ended(now > due ? now - due : 0)
+            }
+        }
+    }
+
+    /// Caches a probe's verdict and answers every request waiting for it.
+    ///
+    /// - Returns: the clock's reading when it ended.
+    private func finish(_ job: ProbeJob, outcome: ProbeOutcome) -> UInt64 {
+        let result = Self.answer(for: job.address, outcome: outcome.result)
+        let now = clock()
+        let (waiters, drained) = state.withLock { state in
+            (state.complete(job.address, probe: job.id, outcome: outcome.result, result: result, now: now), state.takeDrainedIfDone())
+        }
+        for waiter in waiters { waiter.answer(result) }
+        drained?.resume()
+        if logger.logLevel <= .trace {
+            logger.trace("probe ended", metadata: ["addr": "\(job.address)", "outcome": "\(outcome.result)"])
+        }
+        return now
     }
 
     /// Records a client's `mark`: the address holds `state` (evidence `marked`) for `ttl_ms`, or

@@ -62,20 +62,24 @@ package struct QueryDispatcher: QueryHandler {
         }
     }
 
-    package func answerImmediately(_ request: Request) -> Response? {
-        let id = ResponseID(request.id)
+    package func answer(_ request: Request, receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> Bool {
         switch request.operation {
         case .check(let check):
-            switch checker.answerImmediately(check) {
-            case .success(let verdict)?: return .verdict(verdict, id: id)
-            case .failure(let error)?: return .error(error, id: id)
-            case nil: return nil
+            let id = ResponseID(request.id)
+            checker.check(check, receivedAt: receivedAt) { result in
+                switch result {
+                case .success(let verdict): reply(.verdict(verdict, id: id))
+                case .failure(let error): reply(.error(error, id: id))
+                }
             }
+            return true
         case .mark, .forget, .info:
-            return answerSynchronously(request.operation, id: id)
+            reply(answerSynchronously(request.operation, id: ResponseID(request.id))!)
+            return true
         case .pick, .stats:
-            // `stats` counts pool verdicts over the cache: not on an event loop.
-            return nil
+            // A pick waits for several verdicts; `stats` counts pool verdicts over the whole
+            // cache: neither belongs on an event loop.
+            return false
         }
     }
 

@@ -230,7 +230,7 @@ extension EchoEngine.State {
         switch received.message {
         case .reply(let echo):
             let slot = slotBySequence[family][Int(echo.sequence)]
-            guard slot >= 0, let record = probes[Int(slot)], record.continuation != nil,
+            guard slot >= 0, let record = probes[Int(slot)], record.completion != nil,
                 record.accepts(echo, from: received.source, socketKind: socket.kind, socketIdentifier: socket.identifier)
             else {
                 statistics.ignoredReplies += 1
@@ -240,7 +240,7 @@ extension EchoEngine.State {
             end(slot: slot, .reply(rttMicroseconds: rtt))
         case .unreachable(let quoted, let identifier, let sequence, let token):
             let slot = slotBySequence[family][Int(sequence)]
-            guard slot >= 0, let record = probes[Int(slot)], record.continuation != nil,
+            guard slot >= 0, let record = probes[Int(slot)], record.completion != nil,
                 token == nil || token == record.token,
                 socket.kind == .dgram || identifier == socket.identifier
             else { return }

@@ -50,9 +50,9 @@ extension EchoEngine {
 
         /// A finished probe waiting to be handed to its caller.
         struct Completion {
-            let continuation: CheckedContinuation<ProbeOutcome, Never>
+            let completion: ProbeCompletion
             let outcome: ProbeOutcome
-            func resume() { continuation.resume(returning: outcome) }
+            func resume() { completion(outcome) }
         }
 
         enum Scheduling {
@@ -114,11 +114,11 @@ extension EchoEngine {
             return .reserved(slot: slot, id: id)
         }
 
-        /// Hands a reserved probe its continuation and queues its first echo and its deadline.
+        /// Hands a reserved probe its completion and queues its first echo and its deadline.
         /// Returns whether the loop must be woken.
-        mutating func schedule(slot: Int32, continuation: CheckedContinuation<ProbeOutcome, Never>, now: UInt64) -> Bool {
+        mutating func schedule(slot: Int32, completion: @escaping ProbeCompletion) -> Bool {
             guard var record = probes[Int(slot)] else { return false }
-            record.continuation = continuation
+            record.completion = completion
             probes[Int(slot)] = record
             timers.insert(ProbeEvent(slot: slot, id: record.id, kind: .deadline), at: record.deadline)
             let wasIdle = sendQueue.isEmpty && backgroundQueue.isEmpty
@@ -154,9 +154,9 @@ extension EchoEngine {
             case .sendFailed: statistics.sendFailures += 1
             case .notSent, .unavailable, .overloaded: statistics.notSent += 1
             }
-            guard let continuation = record.continuation else { return nil }
+            guard let completion = record.completion else { return nil }
             let outcome = ProbeOutcome(target: record.address, result: result, echoesSent: record.echoesSent, startedAt: record.startedAt)
-            return Completion(continuation: continuation, outcome: outcome)
+            return Completion(completion: completion, outcome: outcome)
         }
 
         /// Finishes a probe from the loop, collecting its completion.

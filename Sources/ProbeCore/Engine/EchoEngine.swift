@@ -162,7 +162,7 @@ package final class EchoEngine: Sendable {
                 let scheduled = state.withLock { state -> State.Scheduling in
                     let reserved = state.probes[Int(slot)]?.id == id
                     if reserved, !Task.isCancelled, !state.stopped {
-                        return state.schedule(slot: slot, continuation: continuation, now: MonotonicTime.now()) ? .wake : .quiet
+                        return state.schedule(slot: slot) { continuation.resume(returning: $0) } ? .wake : .quiet
                     }
                     if reserved { state.release(slot: slot) }
                     return .refused(.notSent(reason: state.stopped || state.stopRequested ? "shutting down" : "cancelled"))
@@ -178,10 +178,49 @@ package final class EchoEngine: Sendable {
             }
         } onCancel: {
             let completion = state.withLock { state -> State.Completion? in
-                guard let record = state.probes[Int(slot)], record.id == id, record.continuation != nil else { return nil }
+                guard let record = state.probes[Int(slot)], record.id == id, record.completion != nil else { return nil }
                 return state.finish(slot: slot, result: .notSent(reason: "cancelled"))
             }
             completion?.resume()
+        }
+    }
+
+    /// Starts a probe of `address` without a task: `completion` gets its outcome, on the engine's
+    /// loop thread (at once, on the calling thread, when the engine refuses it: `overloaded`,
+    /// `unavailable`). The deadline, and the half of it by which an echo must leave, count from
+    /// `startedAt` (``MonotonicTime``), when the request that wants the verdict was read.
+    ///
+    /// This is the daemon's path: one lock, no suspension, no allocation beyond the record.
+    package func start(
+        _ address: IPAddress,
+        timeout: Duration,
+        attempts: Int,
+        priority: ProbePriority,
+        startedAt: UInt64,
+        completion: @escaping ProbeCompletion
+    ) {
+        let scheduled = state.withLock { state -> State.Scheduling in
+            let reservation = state.reserve(
+                address: address,
+                timeout: MonotonicTime.nanoseconds(timeout),
+                attempts: max(1, attempts),
+                background: priority == .background,
+                now: startedAt
+            )
+            switch reservation {
+            case .refused(let result):
+                return .refused(result)
+            case .reserved(let slot, _):
+                return state.schedule(slot: slot, completion: completion) ? .wake : .quiet
+            }
+        }
+        switch scheduled {
+        case .refused(let result):
+            completion(ProbeOutcome(target: address, result: result, echoesSent: 0, startedAt: startedAt))
+        case .wake:
+            wakeLoop()
+        case .quiet:
+            break
         }
     }
 

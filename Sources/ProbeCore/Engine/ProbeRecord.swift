@@ -23,8 +23,12 @@ struct ProbeRecord {
     var sentInTime = false
     var lastSendError: Int32 = 0
     /// Set once the caller is waiting; until then the probe is reserved but not scheduled.
-    var continuation: CheckedContinuation<ProbeOutcome, Never>?
+    var completion: ProbeCompletion?
 }
+
+/// Where a probe's outcome goes: called once, on the engine's loop thread (or on the caller's
+/// thread when the probe is refused at once). It must not block.
+package typealias ProbeCompletion = @Sendable (ProbeOutcome) -> Void
 
 extension ProbeRecord {
     /// Whether an echo reply belongs to this probe: the sequence number brought it here; the

@@ -9,14 +9,14 @@ import Synchronization
 /// `pools_max_pps` (``PoolSchedule``).
 ///
 /// Sweep probes are admitted by the ``Checker`` (``Checker/sweep(_:)``), so they share the echo
-/// engine, the neighbour evidence and the coalescing of on-demand checks, and run in this
-/// sweeper's own task group (``Checker/run(_:)``), apart from the queue of on-demand probes. They
+/// engine, the neighbour evidence and the coalescing of on-demand checks; they run without tasks
+/// (``Checker/start(_:ended:)``). They
 /// run at background priority (their echoes wait while an on-demand echo is queued) and at most
 /// ``Configuration/maxSweeping(probesPerSecond:)`` of them are in flight, so on-demand checks always find room. An
 /// address with a live `mark` is skipped until the mark expires.
 ///
 /// As a `Service`, add it after the checker: when a graceful shutdown begins it stops starting
-/// probes and returns once those in flight have ended (within the probe deadline).
+/// probes and returns; the checker then waits for those in flight (within the probe deadline).
 package final class PoolSweeper: Sendable {
     /// What the sweeper needs of the daemon's configuration.
     package struct Configuration: Sendable, Equatable {
@@ -169,7 +169,7 @@ package final class PoolSweeper: Sendable {
     }
 
     /// Admits the probes due at `now` (as many as the sweep limit allows) and hands each to
-    /// `start`, which must run it (``Checker/run(_:)``).
+    /// `start`, which must start it (``Checker/start(_:ended:)``).
     ///
     /// - Returns: when to tick next (``MonotonicTime``); `nil` without pools.
     @discardableResult
@@ -238,7 +238,7 @@ package final class PoolSweeper: Sendable {
 }
 
 extension PoolSweeper {
-    /// Notes how long after its deadline a sweep probe ended (``Checker/run(_:)``'s result).
+    /// Notes how long after its deadline a sweep probe ended (``Checker/start(_:ended:)``).
     package func noteEnded(overrun: UInt64) {
         state.withLock { $0.pace.note(overrun: overrun) }
     }
@@ -266,36 +266,33 @@ extension PoolSweeper.State {
 }
 
 extension PoolSweeper: Service {
-    /// Sweeps until a graceful shutdown begins (then waits for the sweep probes in flight) or the
-    /// calling task is cancelled (which ends them as `not_sent`).
+    /// Sweeps until a graceful shutdown begins or the calling task is cancelled. The probes it
+    /// started run on in the checker, which waits for them at shutdown.
     package func run() async {
         let (schedule, configuration) = state.withLock { ($0.schedule, $0.configuration) }
         logPlan(schedule, configuration: configuration)
         var wakeup = wakeups.stream.makeAsyncIterator()
-        await withDiscardingTaskGroup { group in
-            // Graceful shutdown ends the loop within `maxSleep`; the group then waits for the
-            // probes in flight, which end by their deadline.
-            while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                let now = clock()
-                let next = tick(now: now) { probe in
-                    group.addTask { self.noteEnded(overrun: await self.checker.run(probe)) }
-                } ?? .max
-                if next == .max, state.withLock({ $0.configuration.pools.isEmpty }) {
-                    // No pools: no timer at all until a reload brings some (an idle daemon
-                    // wakes for nothing but the watchdog).
-                    await withGracefulShutdownHandler {
-                        _ = await wakeup.next()
-                    } onGracefulShutdown: {
-                        self.wakeups.continuation.yield()
-                    }
-                    continue
+        // Graceful shutdown ends the loop within `maxSleep`.
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let now = clock()
+            let next = tick(now: now) { probe in
+                self.checker.start(probe) { overrun in self.noteEnded(overrun: overrun) }
+            } ?? .max
+            if next == .max, state.withLock({ $0.configuration.pools.isEmpty }) {
+                // No pools: no timer at all until a reload brings some (an idle daemon
+                // wakes for nothing but the watchdog).
+                await withGracefulShutdownHandler {
+                    _ = await wakeup.next()
+                } onGracefulShutdown: {
+                    self.wakeups.continuation.yield()
                 }
-                let wait = min(max(next > now ? next - now : 0, Self.minSleep), Self.maxSleep)
-                do {
-                    try await Task.sleep(for: .nanoseconds(Int64(wait)))
-                } catch {
-                    break
-                }
+                continue
+            }
+            let wait = min(max(next > now ? next - now : 0, Self.minSleep), Self.maxSleep)
+            do {
+                try await Task.sleep(for: .nanoseconds(Int64(wait)))
+            } catch {
+                break
             }
         }
         logger.debug("pool sweeps stopped")

@@ -3,14 +3,19 @@ package import ProbeProtocol
 /// What the query server asks for each well-formed request: the daemon's dispatcher in
 /// production, something small in the server's own tests.
 package protocol QueryHandler: Sendable {
-    /// Answers one request. Never throws: every failure is a ``ProbeProtocol/Response/error(_:id:)``.
-    func handle(_ request: Request) async -> Response
+    /// Answers `request` without a task when it can: calls `reply` once — at once, on the calling
+    /// thread (the connection's event loop), when nothing needs waiting for (a cache hit, a
+    /// refusal, `info`), or later from any thread (a check waiting for its probe) — and returns
+    /// true. Returns false, without calling `reply`, when the request needs ``handle(_:)``.
+    ///
+    /// - Parameter receivedAt: when the request was read (``MonotonicTime``): deadlines count from it.
+    func answer(_ request: Request, receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> Bool
 
-    /// Answers a request at once when that needs no waiting (a cache hit, a refusal, `info`), or
-    /// returns nil; the server then calls ``handle(_:)`` in a task of its own.
-    func answerImmediately(_ request: Request) -> Response?
+    /// Answers a request that ``answer(_:receivedAt:reply:)`` declined, in a task of the
+    /// connection's. Never throws: every failure is a ``ProbeProtocol/Response/error(_:id:)``.
+    func handle(_ request: Request) async -> Response
 }
 
 extension QueryHandler {
-    package func answerImmediately(_ request: Request) -> Response? { nil }
+    package func answer(_ request: Request, receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> Bool { false }
 }

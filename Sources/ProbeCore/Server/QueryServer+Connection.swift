@@ -5,148 +5,62 @@ import ServiceLifecycle
 import Synchronization
 
 extension QueryServer {
-    /// Serves one connection: reads lines, answers each request as soon as it is ready, and on
-    /// end of input, `too_large` or shutdown answers everything pending before closing.
-    func serve(_ connection: Connection) async {
+    /// Admits a new connection (peer credentials, `limits.max_connections`) and installs its
+    /// ``QueryConnectionHandler``; a refused one gets one error line and is closed. Runs on the
+    /// connection's event loop, before anything is read.
+    func accept(_ channel: any Channel, peer: PeerCredentials?) throws -> Connection {
         let limits = self.limits.withLock { $0 }
-        let admitted = counters.withLock { counters -> Admission in
+        let refusal = counters.withLock { counters -> ProbeError? in
             counters.connections += 1
-            if !limits.peers.admits(connection.peer) {
+            if !limits.peers.admits(peer) {
                 counters.refusedConnections += 1
                 counters.errors[.notAllowed, default: 0] += 1
-                return .refused(.notAllowed("peer \(connection.peer.map(String.init(describing:)) ?? "unknown") is not allowed by socket.allowed_uids/allowed_gids"))
+                return .notAllowed("peer \(peer.map(String.init(describing:)) ?? "unknown") is not allowed by socket.allowed_uids/allowed_gids")
             }
             if counters.openConnections >= limits.maxConnections {
                 counters.refusedConnections += 1
                 counters.errors[.overloaded, default: 0] += 1
-                return .refused(.overloaded("too many connections (limits.max_connections is \(limits.maxConnections))"))
+                return .overloaded("too many connections (limits.max_connections is \(limits.maxConnections))")
             }
             counters.openConnections += 1
-            return .admitted
+            return nil
         }
-        if case .refused(let error) = admitted {
-            logger.notice("connection refused", metadata: ["peer": "\(connection.peer.map(String.init(describing:)) ?? "unknown")", "reason": "\(error.message)"])
-            try? await connection.channel.executeThenClose { _, outbound in
-                try await outbound.write(ByteBuffer(bytes: Response.error(error, id: .null).encoded()))
-            }
+        let (deferred, sink) = AsyncStream.makeStream(of: QueryConnectionHandler.Deferred.self)
+        if let refusal {
+            sink.finish()
+            var buffer = channel.allocator.buffer(capacity: 256)
+            buffer.writeBytes(Response.error(refusal, id: .null).encoded())
+            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            channel.closeFuture.whenComplete { _ in self.counters.withLock { $0.openConnections -= 1 } }
+            try channel.pipeline.syncOperations.addHandler(QueryConnectionHandler(server: self, limits: limits, deferred: sink))
+        }
+        return Connection(channel: channel, peer: peer, refusal: refusal, deferred: deferred)
+    }
+
+    /// Serves one connection's requests that need a task (`pick`, `stats`), each in a child task,
+    /// until the connection closes; at graceful shutdown it stops the connection's reading (what
+    /// was read is still answered, then the handler closes it).
+    func serve(_ connection: Connection) async {
+        if let refusal = connection.refusal {
+            logger.notice("connection refused", metadata: ["peer": "\(connection.peer.map(String.init(describing:)) ?? "unknown")", "reason": "\(refusal.message)"])
             return
         }
-        defer { counters.withLock { $0.openConnections -= 1 } }
-
-        do {
-            try await connection.channel.executeThenClose { inbound, outbound in
-                let writer = ResponseWriter()
-                await withDiscardingTaskGroup { outer in
-                    outer.addTask { await writer.run(outbound) }
-                    await withDiscardingTaskGroup { requests in
-                        await withGracefulShutdownHandler {
-                            await self.read(inbound, limits: limits, writer: writer, requests: &requests)
-                        } onGracefulShutdown: {
-                            // Stop reading; what was read is still answered.
-                            connection.channel.channel.close(mode: .input, promise: nil)
-                        }
-                    }
-                    // Every request is answered: flush and let the connection close.
-                    writer.finish()
+        let handler = self.handler
+        await withDiscardingTaskGroup { requests in
+            await withGracefulShutdownHandler {
+                for await deferred in connection.deferred {
+                    requests.addTask { deferred.reply(await handler.handle(deferred.request)) }
                 }
-            }
-        } catch {
-            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private enum Admission { case admitted, refused(ProbeError) }
-
-    /// Reads request lines until end of input, a too-large line or an error; starts a child task
-    /// per request in `requests`.
-    private func read(
-        _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
-        limits: QueryServerLimits,
-        writer: ResponseWriter,
-        requests: inout DiscardingTaskGroup
-    ) async {
-        var framer = LineFramer(maxLineLength: limits.maxLineBytes)
-        let pending = PendingCounter()
-        do {
-            reading: for try await buffer in inbound {
-                framer.append(buffer.readableBytesView)
-                while let event = framer.next() {
-                    switch event {
-                    case .line(let line):
-                        dispatch(line, pending: pending, limit: limits.maxPendingPerConnection, writer: writer, requests: &requests)
-                    case .tooLarge:
-                        answerTooLarge(limits: limits, writer: writer)
-                        break reading
-                    }
-                }
-            }
-            switch framer.finish() {
-            case .line(let line)?:
-                dispatch(line, pending: pending, limit: limits.maxPendingPerConnection, writer: writer, requests: &requests)
-            case .tooLarge?:
-                answerTooLarge(limits: limits, writer: writer)
-            case nil:
-                break
-            }
-        } catch {
-            logger.debug("read failed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func answerTooLarge(limits: QueryServerLimits, writer: ResponseWriter) {
-        counters.withLock {
-            $0.requests += 1
-            $0.errors[.tooLarge, default: 0] += 1
-        }
-        writer.enqueue(.error(.tooLarge("request line longer than \(limits.maxLineBytes) bytes (limits.max_line_bytes); closing the connection"), id: .null))
-    }
-
-    private func dispatch(
-        _ line: ArraySlice<UInt8>,
-        pending: PendingCounter,
-        limit: Int,
-        writer: ResponseWriter,
-        requests: inout DiscardingTaskGroup
-    ) {
-        let decoded = Request.decode(line)
-        counters.withLock { $0.requests += 1 }
-        switch decoded {
-        case .failure(let id, let error):
-            record(error.code)
-            writer.enqueue(.error(error, id: id))
-        case .success(let request):
-            if let response = handler.answerImmediately(request) {
-                if case .error(let error, _) = response { record(error.code) }
-                writer.enqueue(response)
-                return
-            }
-            guard pending.increment() <= limit else {
-                pending.decrement()
-                record(.overloaded)
-                writer.enqueue(.error(.overloaded("too many requests pending on this connection (limits.max_pending_per_connection is \(limit))"), id: ResponseID(request.id)))
-                return
-            }
-            let handler = self.handler
-            requests.addTask {
-                let response = await handler.handle(request)
-                if case .error(let error, _) = response { self.record(error.code) }
-                writer.enqueue(response)
-                pending.decrement()
+            } onGracefulShutdown: {
+                connection.channel.close(mode: .input, promise: nil)
             }
         }
+        // The deferred stream ends when the connection closes.
+        try? await connection.channel.closeFuture.get()
     }
 
     func record(_ code: ProbeError.Code) {
         counters.withLock { $0.errors[code, default: 0] += 1 }
     }
-}
-
-/// Requests of one connection being answered now.
-final class PendingCounter: Sendable {
-    private let value = Atomic<Int>(0)
-
-    /// Adds one and returns the new count.
-    func increment() -> Int { value.add(1, ordering: .relaxed).newValue }
-
-    func decrement() { value.subtract(1, ordering: .relaxed) }
 }

@@ -75,11 +75,7 @@ package final class QueryServer: Service {
                 credentials = channel.eventLoop.makeSucceededFuture(nil)
             }
             return credentials.flatMapThrowing { peer in
-                let wrapped = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                    wrappingChannelSynchronously: channel,
-                    configuration: .init(isOutboundHalfClosureEnabled: true)
-                )
-                return Connection(channel: wrapped, peer: peer)
+                try self.accept(channel, peer: peer)
             }
         }
 
@@ -148,7 +144,11 @@ package final class QueryServer: Service {
 
     /// An accepted connection and who opened it.
     struct Connection: Sendable {
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let channel: any Channel
         let peer: PeerCredentials?
+        /// Why it was refused (answered with this error and closed), or nil.
+        let refusal: ProbeError?
+        /// Its requests that need a task (`pick`, `stats`); finishes when the connection closes.
+        let deferred: AsyncStream<QueryConnectionHandler.Deferred>
     }
 }

@@ -1,0 +1,206 @@
+import Logging
+import NIOCore
+import ProbeProtocol
+import Synchronization
+
+/// Serves one connection on its event loop: frames and decodes request lines where they are read,
+/// answers what needs no waiting at once, and writes all the answers of one read burst in one
+/// write. A check that waits for a probe is answered through a callback when the probe ends; the
+/// answers that finish off the loop are gathered (``AnswerInbox``) and written together in the
+/// loop's next turn. `pick` and `stats` go to the connection's task (``QueryServer/serve(_:)``).
+///
+/// At end of input (the client half-closed, or the server stops reading at shutdown) and after a
+/// `too_large` line, it reads no more, answers everything already read, then closes.
+final class QueryConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// A request that needs a task: answered by the connection's task through `reply`.
+    struct Deferred: Sendable {
+        let request: Request
+        let reply: @Sendable (Response) -> Void
+    }
+
+    private let server: QueryServer
+    private let limits: QueryServerLimits
+    private let deferred: AsyncStream<Deferred>.Continuation
+    private let inbox = AnswerInbox()
+    private var framer: LineFramer
+    private var output: [UInt8] = []
+    /// Requests read and not yet answered.
+    private var pending = 0
+    /// Requests read since the counters were last updated.
+    private var requestsRead = 0
+    /// Reading has ended (end of input, shutdown, or a line too large).
+    private var inputEnded = false
+    private var closeStarted = false
+    /// Set while ``dispatch(_:receivedAt:context:)`` asks the handler: an answer given now is
+    /// written with the read burst's others.
+    private var answeringInline = false
+    private var context: ChannelHandlerContext?
+
+    init(server: QueryServer, limits: QueryServerLimits, deferred: AsyncStream<Deferred>.Continuation) {
+        self.server = server
+        self.limits = limits
+        self.deferred = deferred
+        self.framer = LineFramer(maxLineLength: limits.maxLineBytes)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        deferred.finish()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deferred.finish()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !inputEnded else { return }
+        let receivedAt = MonotonicTime.now()
+        let buffer = unwrapInboundIn(data)
+        framer.append(buffer.readableBytesView)
+        while let event = framer.next() {
+            switch event {
+            case .line(let line):
+                dispatch(line, receivedAt: receivedAt, context: context)
+            case .tooLarge:
+                answerTooLarge()
+                endInput(context, stopReading: true)
+                return
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush(context)
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            if !inputEnded {
+                switch framer.finish() {
+                case .line(let line)?: dispatch(line, receivedAt: MonotonicTime.now(), context: context)
+                case .tooLarge?: answerTooLarge()
+                case nil: break
+                }
+            }
+            endInput(context, stopReading: false)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        server.logger.debug("connection failed", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    /// Decodes one request line and answers it, or hands it on.
+    private func dispatch(_ line: ArraySlice<UInt8>, receivedAt: UInt64, context: ChannelHandlerContext) {
+        requestsRead += 1
+        let request: Request
+        switch Request.decode(line) {
+        case .failure(let id, let error):
+            server.record(error.code)
+            Response.error(error, id: id).encode(into: &output)
+            return
+        case .success(let decoded):
+            request = decoded
+        }
+        guard pending < limits.maxPendingPerConnection else {
+            server.record(.overloaded)
+            let error = ProbeError.overloaded(
+                "too many requests pending on this connection (limits.max_pending_per_connection is \(limits.maxPendingPerConnection))")
+            Response.error(error, id: ResponseID(request.id)).encode(into: &output)
+            return
+        }
+        pending += 1
+        let reply = makeReply(context)
+        answeringInline = true
+        let answered = server.handler.answer(request, receivedAt: receivedAt, reply: reply)
+        answeringInline = false
+        if !answered {
+            countRequests()
+            deferred.yield(Deferred(request: request, reply: reply))
+        }
+    }
+
+    /// Where the answer of one request goes: straight into the output when it comes while the
+    /// request is being dispatched, else through the inbox to the loop's next turn.
+    private func makeReply(_ context: ChannelHandlerContext) -> @Sendable (Response) -> Void {
+        let loop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        let inbox = self.inbox
+        let server = self.server
+        return { response in
+            if case .error(let error, _) = response { server.record(error.code) }
+            if loop.inEventLoop, handler.value.answeringInline {
+                handler.value.pending -= 1
+                response.encode(into: &handler.value.output)
+                return
+            }
+            if inbox.add(response) {
+                loop.execute { handler.value.drainInbox() }
+            }
+        }
+    }
+
+    /// Writes the answers that finished off the loop.
+    private func drainInbox() {
+        let responses = inbox.take()
+        pending -= responses.count
+        guard let context else { return }
+        for response in responses { response.encode(into: &output) }
+        flush(context)
+    }
+
+    /// Adds the requests read so far to the server's counters (once per read burst).
+    private func countRequests() {
+        guard requestsRead > 0 else { return }
+        let read = requestsRead
+        requestsRead = 0
+        server.counters.withLock { $0.requests += read }
+    }
+
+    private func answerTooLarge() {
+        requestsRead += 1
+        server.record(.tooLarge)
+        let error = ProbeError.tooLarge("request line longer than \(limits.maxLineBytes) bytes (limits.max_line_bytes); closing the connection")
+        Response.error(error, id: .null).encode(into: &output)
+    }
+
+    /// Reads no more; closes once every request read is answered.
+    private func endInput(_ context: ChannelHandlerContext, stopReading: Bool) {
+        let first = !inputEnded
+        inputEnded = true
+        if first, stopReading { context.close(mode: .input, promise: nil) }
+        flush(context)
+    }
+
+    /// Writes what is ready; once input has ended and nothing is owed, closes after the last write.
+    private func flush(_ context: ChannelHandlerContext) {
+        countRequests()
+        var written: EventLoopFuture<Void>?
+        if !output.isEmpty {
+            var buffer = context.channel.allocator.buffer(capacity: output.count)
+            buffer.writeBytes(output)
+            output.removeAll(keepingCapacity: output.count <= 1 << 16)
+            written = context.writeAndFlush(wrapOutboundOut(buffer))
+        }
+        guard inputEnded, pending == 0, !closeStarted else { return }
+        closeStarted = true
+        if let written {
+            let channel = context.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+}
