@@ -8,9 +8,13 @@ extension EchoEngine {
     /// The loop thread: fire due timers, send what the pacer allows, wait for the sockets, read.
     func loop() {
         let batch = ReceiveBatch()
-        let descriptors = state.withLock { state in state.sockets.map { $0?.descriptor ?? -1 } }
+        let (descriptors, identifiers) = state.withLock { state in
+            (state.sockets.map { $0?.descriptor ?? -1 }, state.sockets.map { $0?.identifier ?? 0 })
+        }
         var polls = [pollfd](repeating: pollfd(fd: -1, events: 0, revents: 0), count: 3)
         polls[0] = pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)
+        var echoes: [PendingEcho] = []
+        echoes.reserveCapacity(Self.sendBatch)
 
         while true {
             let heartbeats = state.withLock { state in
@@ -22,11 +26,11 @@ extension EchoEngine {
                 state.withLock { $0.linkPrefixes = prefixes }
             }
             let hasNeighbors = neighbors != nil
-            let (timeout, wantWrite, stop, completions, lookup) = state.withLock { state in
+            let (stop, completions, lookup) = state.withLock { state in
                 let now = MonotonicTime.now()
                 if state.stopRequested {
                     state.stopAll()
-                    return (Int64(-1), [false, false], true, state.takeCompletions(), ([EchoEngine.ExpiringProbe](), Duration.zero))
+                    return (true, state.takeCompletions(), ([EchoEngine.ExpiringProbe](), Duration.zero))
                 }
                 state.fireTimers(now: now)
                 // Deadlines wait for the neighbour table, read outside the lock; without it they end now.
@@ -36,12 +40,23 @@ extension EchoEngine {
                     lookup = state.expiring.filter(\.onLink)
                 }
                 if lookup.isEmpty { state.endExpiring(evidence: [:]) }
-                let wantWrite = state.sendDue(now: now, packet: batch.packet)
-                let timeout = lookup.isEmpty ? state.nextWakeup(now: MonotonicTime.now(), blocked: wantWrite.contains(true)) : 0
-                return (timeout, wantWrite, false, state.takeCompletions(), (lookup, state.neighborMaxAge))
+                state.takeSends(now: now, limit: Self.sendBatch, into: &echoes)
+                return (false, state.takeCompletions(), (lookup, state.neighborMaxAge))
             }
             for completion in completions { completion.resume() }
             if stop { return }
+
+            // Send outside the lock, so that callers can start probes meanwhile.
+            if !echoes.isEmpty {
+                send(&echoes, descriptors: descriptors, identifiers: identifiers, packet: batch.packet)
+                let failed = state.withLock { state in
+                    state.recordSends(echoes, now: MonotonicTime.now())
+                    return state.takeCompletions()
+                }
+                echoes.removeAll(keepingCapacity: true)
+                for completion in failed { completion.resume() }
+            }
+
             if !lookup.0.isEmpty, let neighbors {
                 var evidence: [Int32: String] = [:]
                 var failed = false
@@ -59,6 +74,9 @@ extension EchoEngine {
                 continue
             }
 
+            let (timeout, wantWrite) = state.withLock { state in
+                (state.nextWakeup(now: MonotonicTime.now()), state.sendBlocked)
+            }
             for family in 0..<2 {
                 polls[family + 1] = pollfd(
                     fd: descriptors[family],
@@ -79,14 +97,71 @@ extension EchoEngine {
             }
             let events = [polls[1].revents, polls[2].revents]
             let received = state.withLock { state in
-                for family in 0..<2 where events[family] & Int16(POLLIN | POLLERR) != 0 {
-                    state.receive(family: family, batch: batch, readErrors: events[family] & Int16(POLLERR) != 0)
+                for family in 0..<2 {
+                    if events[family] & Int16(POLLOUT) != 0 { state.sendBlocked[family] = false }
+                    if events[family] & Int16(POLLIN | POLLERR) != 0 {
+                        state.receive(family: family, batch: batch, readErrors: events[family] & Int16(POLLERR) != 0)
+                    }
                 }
                 return state.takeCompletions()
             }
             for completion in received { completion.resume() }
         }
     }
+
+    /// Echoes sent per turn of the loop at most: between batches, the loop fires deadlines and
+    /// reads replies.
+    static let sendBatch = 256
+
+    /// Sends each echo (outside the lock), noting when it left and the errno of its `sendto`.
+    /// An `EHOSTUNREACH` is retried once: with `IP_RECVERR`, a pending error from an earlier,
+    /// unrelated ICMP message makes a send fail without sending; a second one is the target's own.
+    private func send(_ echoes: inout [PendingEcho], descriptors: [Int32], identifiers: [UInt16], packet: UnsafeMutableRawBufferPointer) {
+        // A family whose send buffer is full: its later echoes would fail the same way.
+        var blocked = (false, false)
+        for index in echoes.indices {
+            let family = echoes[index].family
+            if family == 0 ? blocked.0 : blocked.1 {
+                echoes[index].error = EAGAIN
+                continue
+            }
+            let sentAt = MonotonicTime.now()
+            let echo = EchoPacket.Echo(
+                identifier: identifiers[family],
+                sequence: echoes[index].sequence,
+                token: echoes[index].token,
+                sentAt: sentAt
+            )
+            let length = EchoPacket.encodeRequest(echo, family: EchoFamily(rawValue: family)!, into: packet)
+            let bytes = UnsafeRawBufferPointer(rebasing: packet[0..<length])
+            var error = EchoSocket.send(bytes, descriptor: descriptors[family], to: echoes[index].target)
+            if error == EHOSTUNREACH {
+                echoes[index].retried = true
+                error = EchoSocket.send(bytes, descriptor: descriptors[family], to: echoes[index].target)
+            }
+            echoes[index].sentAt = sentAt
+            echoes[index].error = error
+            if error == EAGAIN || error == EWOULDBLOCK {
+                if family == 0 { blocked.0 = true } else { blocked.1 = true }
+            }
+        }
+    }
+}
+
+/// An echo taken from a send queue under the lock, sent outside it, and its result recorded under
+/// it again (``EchoEngine/State/recordSends(_:now:)``).
+struct PendingEcho {
+    let event: ProbeEvent
+    let attempt: Int
+    /// 0 for IPv4, 1 for IPv6.
+    let family: Int
+    let target: EchoTarget
+    let sequence: UInt16
+    let token: UInt64
+    let background: Bool
+    var sentAt: UInt64 = 0
+    var error: Int32 = 0
+    var retried = false
 }
 
 extension EchoEngine.State {
@@ -135,12 +210,10 @@ extension EchoEngine.State {
         expiring.removeAll(keepingCapacity: true)
     }
 
-    /// Sends queued echoes while the pacer allows. Returns, per family, whether the socket's send
-    /// buffer is full (wait for POLLOUT).
-    mutating func sendDue(now: UInt64, packet: UnsafeMutableRawBufferPointer) -> [Bool] {
-        var blocked = [false, false]
-        while true {
-            // On-demand echoes first; background (pool sweep) echoes only when none is waiting.
+    /// Takes up to `limit` queued echoes that the pacer allows (on-demand ones first; background
+    /// ones only when none is waiting), for the loop to send outside the lock.
+    mutating func takeSends(now: UInt64, limit: Int, into echoes: inout [PendingEcho]) {
+        while echoes.count < limit {
             let background = sendQueue.isEmpty
             guard let event = background ? backgroundQueue.first : sendQueue.first else { break }
             guard let record = record(for: event), case .send(let attempt) = event.kind else {
@@ -148,58 +221,68 @@ extension EchoEngine.State {
                 continue
             }
             let family = record.family.rawValue
-            if blocked[family] { break }
-            guard let socket = sockets[family] else {
+            if sendBlocked[family] { break }
+            guard sockets[family] != nil else {
                 _ = background ? backgroundQueue.removeFirst() : sendQueue.removeFirst()
                 end(slot: event.slot, .unavailable(reason: "socket closed"))
                 continue
             }
             guard pacer.take(now: now) else { break }
             _ = background ? backgroundQueue.removeFirst() : sendQueue.removeFirst()
+            echoes.append(
+                PendingEcho(
+                    event: event, attempt: attempt, family: family, target: record.target,
+                    sequence: record.sequence, token: record.token, background: background
+                )
+            )
+        }
+    }
 
-            let sentAt = MonotonicTime.now()
-            let echo = EchoPacket.Echo(identifier: socket.identifier, sequence: record.sequence, token: record.token, sentAt: sentAt)
-            let length = EchoPacket.encodeRequest(echo, family: record.family, into: packet)
-            let bytes = UnsafeRawBufferPointer(rebasing: packet[0..<length])
-            var error = socket.send(bytes, to: record.target)
-            if error == EHOSTUNREACH {
-                // With IP_RECVERR a pending error from an earlier, unrelated ICMP message makes this
-                // send fail without sending. Retry once: a second EHOSTUNREACH is this target's own.
-                statistics.retriedSends += 1
-                error = socket.send(bytes, to: record.target)
-                if error == EHOSTUNREACH {
-                    end(slot: event.slot, .unreachable)
-                    continue
-                }
-            }
-            switch error {
+    /// Records what became of echoes sent outside the lock: counts them, schedules each probe's
+    /// next attempt, puts back those the full send buffer refused, and ends the probes whose send
+    /// failed for good.
+    mutating func recordSends(_ echoes: [PendingEcho], now: UInt64) {
+        var refused: [PendingEcho] = []
+        for echo in echoes {
+            if echo.retried { statistics.retriedSends += 1 }
+            // A probe cancelled meanwhile no longer holds its slot.
+            guard let record = record(for: echo.event) else { continue }
+            let slot = echo.event.slot
+            switch echo.error {
             case 0:
-                probes[Int(event.slot)]!.echoesSent += 1
-                if sentAt <= record.sendBy { probes[Int(event.slot)]!.sentInTime = true }
+                probes[Int(slot)]!.echoesSent += 1
+                if echo.sentAt <= record.sendBy { probes[Int(slot)]!.sentInTime = true }
                 statistics.echoesSent += 1
+            case EHOSTUNREACH:
+                end(slot: slot, .unreachable)
+                continue
             case EAGAIN, EWOULDBLOCK:
-                if background { backgroundQueue.prepend(event) } else { sendQueue.prepend(event) }
-                blocked[family] = true
+                refused.append(echo)
+                sendBlocked[echo.family] = true
                 continue
             case ENOBUFS:
                 // Transient: later attempts may still go out; if none does, the deadline reports it.
-                probes[Int(event.slot)]!.lastSendError = error
+                probes[Int(slot)]!.lastSendError = echo.error
             default:
-                end(slot: event.slot, .sendFailed(reason: EchoSocket.describe(errno: error)))
+                end(slot: slot, .sendFailed(reason: EchoSocket.describe(errno: echo.error)))
                 continue
             }
-            if attempt + 1 < record.attempts {
-                let due = max(now, record.startedAt + record.interval * UInt64(attempt + 1))
-                timers.insert(ProbeEvent(slot: event.slot, id: record.id, kind: .send(attempt: attempt + 1)), at: due)
+            if echo.attempt + 1 < record.attempts {
+                let due = max(now, record.startedAt + record.interval * UInt64(echo.attempt + 1))
+                timers.insert(ProbeEvent(slot: slot, id: record.id, kind: .send(attempt: echo.attempt + 1)), at: due)
             }
         }
-        return blocked
+        // Back to the front of their queues, in their order; the pacer's tokens are returned.
+        for echo in refused.reversed() {
+            if echo.background { backgroundQueue.prepend(echo.event) } else { sendQueue.prepend(echo.event) }
+            pacer.giveBack()
+        }
     }
 
     /// Nanoseconds until the loop must wake again; -1 for "only when something happens".
-    mutating func nextWakeup(now: UInt64, blocked: Bool) -> Int64 {
+    mutating func nextWakeup(now: UInt64) -> Int64 {
         var next = timers.nextTime ?? .max
-        if !(sendQueue.isEmpty && backgroundQueue.isEmpty), !blocked { next = min(next, pacer.nextAvailable(now: now)) }
+        if !(sendQueue.isEmpty && backgroundQueue.isEmpty), !sendBlocked.contains(true) { next = min(next, pacer.nextAvailable(now: now)) }
         if next == .max { return -1 }
         return next > now ? Int64(next - now) : 0
     }

@@ -15,6 +15,8 @@ extension EchoEngine {
         /// Echoes of background probes: sent only while ``sendQueue`` is empty.
         var backgroundQueue = SendQueue()
         var pacer: SendPacer
+        /// Per family: the socket's send buffer was full; wait for POLLOUT before sending more.
+        var sendBlocked = [false, false]
         var maxInFlight: Int
         var inFlight = 0
         var nextID: UInt64 = 1

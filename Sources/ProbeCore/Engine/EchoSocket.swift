@@ -133,6 +133,13 @@ package final class EchoSocket {
 
     /// Sends one datagram; returns 0, or the errno of the failure.
     package func send(_ bytes: UnsafeRawBufferPointer, to target: EchoTarget) -> Int32 {
+        Self.send(bytes, descriptor: descriptor, to: target)
+    }
+
+    /// Sends one datagram on the socket `descriptor` (the engine's loop, outside its lock).
+    ///
+    /// - Returns: 0, or the `errno` of the failed `sendto`.
+    static func send(_ bytes: UnsafeRawBufferPointer, descriptor: Int32, to target: EchoTarget) -> Int32 {
         let sent = target.withSocketAddress { address, length in
             sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT), address, length)
         }

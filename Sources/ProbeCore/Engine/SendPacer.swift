@@ -36,6 +36,11 @@ package struct SendPacer: Sendable {
         return true
     }
 
+    /// Returns a token taken for a packet that could not leave after all.
+    package mutating func giveBack() {
+        credit = min(capacity, credit + nanosecondsPerPacket)
+    }
+
     /// The earliest time at which ``take(now:)`` will succeed.
     package mutating func nextAvailable(now: UInt64) -> UInt64 {
         refill(now: now)
