@@ -60,11 +60,15 @@ struct SweepCommand: ParsableCommand {
         var report = SweepReport()
         // Keep within the daemon's budget of on-link probes (half the kernel's neighbour table):
         // a sweep of a directly connected prefix must not evict entries before their deadline.
+        // (A daemon that does not list its links is taken to have the swept prefix on one.)
         var window = Probectl.window
         if case .success(.info(let info, _))? = try? connection.send(.info).response,
             let budget = info["max_on_link_in_flight"]?.intValue, budget > 0
         {
-            window = min(window, budget)
+            let links = info["on_link_prefixes"]?.arrayValue?.compactMap { $0.stringValue.flatMap(IPPrefix.init) }
+            if links?.contains(where: { $0.overlaps(prefix) }) ?? true {
+                window = min(window, budget)
+            }
         }
         do {
             try connection.exchange(addresses.lazy.map(probe.check), window: window) { answer in

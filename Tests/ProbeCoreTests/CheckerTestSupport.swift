@@ -55,24 +55,19 @@ final class ScriptedProber: Prober {
         state = Mutex(State(scripted: answers))
     }
 
-    func start(
-        _ address: IPAddress,
-        timeout: Duration,
-        attempts: Int,
-        priority: ProbePriority,
-        startedAt: UInt64,
-        completion: @escaping ProbeCompletion
-    ) {
-        let (scripted, ready) = state.withLock { state -> (ProbeOutcome.Result?, [CheckedContinuation<Void, Never>]) in
-            state.calls.append(Call(address: address, timeout: timeout, attempts: attempts))
-            if let scripted = state.scripted[address] { return (scripted, []) }
-            state.pending.append(Pending(address: address, attempts: attempts, completion: completion))
-            return (nil, state.satisfiedWatchers())
+    func start(_ probes: [ProbeStart]) {
+        for probe in probes {
+            let (scripted, ready) = state.withLock { state -> (ProbeOutcome.Result?, [CheckedContinuation<Void, Never>]) in
+                state.calls.append(Call(address: probe.address, timeout: probe.timeout, attempts: probe.attempts))
+                if let scripted = state.scripted[probe.address] { return (scripted, []) }
+                state.pending.append(Pending(address: probe.address, attempts: probe.attempts, completion: probe.completion))
+                return (nil, state.satisfiedWatchers())
+            }
+            if let scripted {
+                probe.completion(ProbeOutcome(target: probe.address, result: scripted, echoesSent: probe.attempts, startedAt: 0))
+            }
+            for watcher in ready { watcher.resume() }
         }
-        if let scripted {
-            completion(ProbeOutcome(target: address, result: scripted, echoesSent: attempts, startedAt: 0))
-        }
-        for watcher in ready { watcher.resume() }
     }
 
     /// Makes later probes of `address` end at once with `result`.

@@ -14,16 +14,9 @@ final class PriorityRecordingProber: Prober {
         scripted = ScriptedProber(answers: answers)
     }
 
-    func start(
-        _ address: IPAddress,
-        timeout: Duration,
-        attempts: Int,
-        priority: ProbePriority,
-        startedAt: UInt64,
-        completion: @escaping ProbeCompletion
-    ) {
-        recorded.withLock { $0.append((address, priority)) }
-        scripted.start(address, timeout: timeout, attempts: attempts, priority: priority, startedAt: startedAt, completion: completion)
+    func start(_ probes: [ProbeStart]) {
+        recorded.withLock { $0 += probes.map { ($0.address, $0.priority) } }
+        scripted.start(probes)
     }
 
     /// The priorities of the probes of `address`, in order.

@@ -60,13 +60,15 @@ extension Checker {
         case .failure(let error): return .failure(error)
         case .success(let value): admissions = value
         }
+        var jobs: [ProbeJob] = []
         for (position, admission) in admissions.enumerated() {
             switch admission {
             case .answered(let result): progress.settle(position, with: result)
             case .joined: break
-            case .start(let job): start(job, priority: .normal)
+            case .start(let job): jobs.append(job)
             }
         }
+        start(jobs, priority: .normal)
         // The choice settles as soon as it can; the other probes run on and their verdicts land
         // in the cache.
         guard let settled = await progress.choice(), let choice = Self.choice(settled) else {

@@ -15,6 +15,8 @@ package final class Checker: Sendable {
     let prober: any Prober
     let logger: Logger
     let clock: @Sendable () -> UInt64
+    /// Where probe outcomes wait to be settled in batches; nil: settled at once.
+    let outcomes: OutcomeQueue?
 
     /// A checker with an empty cache, ready to answer (``run()`` only waits for the shutdown).
     ///
@@ -23,16 +25,21 @@ package final class Checker: Sendable {
     ///   - prober: what sends the probes (the ``EchoEngine`` in the daemon).
     ///   - logger: where to log (by default nowhere).
     ///   - clock: the current ``MonotonicTime`` in nanoseconds (tests inject their own).
+    ///   - settleElsewhere: where probe outcomes are settled (verdicts cached, waiters answered),
+    ///     in batches: `{ eventLoop.execute($0) }` in the daemon, so that the engine's loop thread
+    ///     only hands them over. Without it, each outcome is settled where its probe ended.
     package init(
         configuration: Configuration,
         prober: any Prober,
         logger: Logger = Logger(label: "probed.checker", factory: { _ in SwiftLogNoOpLogHandler() }),
-        clock: @escaping @Sendable () -> UInt64 = { MonotonicTime.now() }
+        clock: @escaping @Sendable () -> UInt64 = { MonotonicTime.now() },
+        settleElsewhere: (@Sendable (@escaping @Sendable () -> Void) -> Void)? = nil
     ) {
         self.state = Mutex(State(configuration: configuration))
         self.prober = prober
         self.logger = logger
         self.clock = clock
+        self.outcomes = settleElsewhere.map(OutcomeQueue.init(executor:))
     }
 
     /// The configuration in force.
@@ -73,63 +80,97 @@ package final class Checker: Sendable {
     /// - Parameter receivedAt: when the request was read (``MonotonicTime``); a probe it starts
     ///   counts its deadline from then.
     package func check(_ request: CheckRequest, receivedAt: UInt64, answer: @escaping Answer) {
-        let now = clock()
-        let admission = state.withLock { state -> Admission in
-            state.counters.checks += 1
-            if let refusal = state.policy.check(request.addr) {
-                state.count(refusal)
-                return .answered(.failure(refusal))
-            }
-            let admission = state.admit(
-                request.addr,
-                maxAge: request.maxAgeMilliseconds.map { Configuration.nanoseconds(milliseconds: $0) },
-                timeoutMilliseconds: request.timeoutMilliseconds,
-                attempts: request.attempts,
-                now: now,
-                receivedAt: min(receivedAt, now),
-                waiter: Waiter(answer: answer, counted: true)
-            )
-            switch admission {
-            case .answered(.success(let verdict)): state.count(verdict)
-            case .answered(.failure(let error)): state.count(error)
-            case .joined, .start: break
-            }
-            return admission
-        }
-        switch admission {
-        case .answered(let result): answer(result)
-        case .joined: break
-        case .start(let job): start(job, priority: .normal)
-        }
+        check([(request, answer)], receivedAt: receivedAt)
     }
 
-    /// Hands a probe the checker admitted to the prober; `ended` learns when it ended, in
+    /// Answers the `check`s read together (one read of a connection) like
+    /// ``check(_:receivedAt:answer:)``, under one acquisition of the lock, and starts the probes
+    /// they need with one call to the prober.
+    package func check(_ checks: [(request: CheckRequest, answer: Answer)], receivedAt: UInt64) {
+        let now = clock()
+        let receivedAt = min(receivedAt, now)
+        var answered: [(Answer, Result<Verdict, ProbeError>)] = []
+        var jobs: [ProbeJob] = []
+        state.withLock { state in
+            for (request, answer) in checks {
+                state.counters.checks += 1
+                if let refusal = state.policy.check(request.addr) {
+                    state.count(refusal)
+                    answered.append((answer, .failure(refusal)))
+                    continue
+                }
+                let admission = state.admit(
+                    request.addr,
+                    maxAge: request.maxAgeMilliseconds.map { Configuration.nanoseconds(milliseconds: $0) },
+                    timeoutMilliseconds: request.timeoutMilliseconds,
+                    attempts: request.attempts,
+                    now: now,
+                    receivedAt: receivedAt,
+                    waiter: Waiter(answer: answer, counted: true)
+                )
+                switch admission {
+                case .answered(let result):
+                    switch result {
+                    case .success(let verdict): state.count(verdict)
+                    case .failure(let error): state.count(error)
+                    }
+                    answered.append((answer, result))
+                case .joined:
+                    break
+                case .start(let job):
+                    jobs.append(job)
+                }
+            }
+        }
+        for (answer, result) in answered { answer(result) }
+        start(jobs, priority: .normal)
+    }
+
+    /// Hands probes the checker admitted to the prober; `ended` learns when each ended, in
     /// nanoseconds past its deadline (0 when on time).
-    func start(_ job: ProbeJob, priority: ProbePriority, ended: (@Sendable (UInt64) -> Void)? = nil) {
-        prober.start(job.address, timeout: job.timeout, attempts: job.attempts, priority: priority, startedAt: job.startedAt) { outcome in
-            let now = self.finish(job, outcome: outcome)
-            if let ended {
-                let due = job.startedAt &+ MonotonicTime.nanoseconds(job.timeout)
+    func start(_ jobs: [ProbeJob], priority: ProbePriority, ended: (@Sendable (UInt64) -> Void)? = nil) {
+        guard !jobs.isEmpty else { return }
+        prober.start(
+            jobs.map { job in
+                ProbeStart(address: job.address, timeout: job.timeout, attempts: job.attempts, priority: priority, startedAt: job.startedAt) { outcome in
+                    let item = OutcomeQueue.Item(job: job, outcome: outcome, ended: ended)
+                    if let outcomes = self.outcomes {
+                        outcomes.add(item) { self.settle($0) }
+                    } else {
+                        self.settle([item])
+                    }
+                }
+            }
+        )
+    }
+
+    /// Caches the verdicts of ended probes and answers every request waiting for them, under one
+    /// acquisition of the lock.
+    private func settle(_ items: [OutcomeQueue.Item]) {
+        let now = clock()
+        var answers: [([Waiter], Result<Verdict, ProbeError>)] = []
+        answers.reserveCapacity(items.count)
+        let drained = state.withLock { state in
+            for item in items {
+                let result = Self.answer(for: item.job.address, outcome: item.outcome.result)
+                let waiters = state.complete(item.job.address, probe: item.job.id, outcome: item.outcome.result, result: result, now: now)
+                if !waiters.isEmpty { answers.append((waiters, result)) }
+            }
+            return state.takeDrainedIfDone()
+        }
+        for (waiters, result) in answers {
+            for waiter in waiters { waiter.answer(result) }
+        }
+        for item in items {
+            if let ended = item.ended {
+                let due = item.job.startedAt &+ MonotonicTime.nanoseconds(item.job.timeout)
                 ended(now > due ? now - due : 0)
             }
+            if logger.logLevel <= .trace {
+                logger.trace("probe ended", metadata: ["addr": "\(item.job.address)", "outcome": "\(item.outcome.result)"])
+            }
         }
-    }
-
-    /// Caches a probe's verdict and answers every request waiting for it.
-    ///
-    /// - Returns: the clock's reading when it ended.
-    private func finish(_ job: ProbeJob, outcome: ProbeOutcome) -> UInt64 {
-        let result = Self.answer(for: job.address, outcome: outcome.result)
-        let now = clock()
-        let (waiters, drained) = state.withLock { state in
-            (state.complete(job.address, probe: job.id, outcome: outcome.result, result: result, now: now), state.takeDrainedIfDone())
-        }
-        for waiter in waiters { waiter.answer(result) }
         drained?.resume()
-        if logger.logLevel <= .trace {
-            logger.trace("probe ended", metadata: ["addr": "\(job.address)", "outcome": "\(outcome.result)"])
-        }
-        return now
     }
 
     /// Records a client's `mark`: the address holds `state` (evidence `marked`) for `ttl_ms`, or

@@ -62,7 +62,14 @@ package final class ProbeDaemon: Sendable {
             notifier.status("failed: \(error.message)")
             throw error
         }
-        let checker = Checker(configuration: Checker.Configuration(configuration), prober: engine, logger: logger)
+        // Outcomes are settled on an event loop, off the engine's loop thread.
+        let settling = MultiThreadedEventLoopGroup.singleton.next()
+        let checker = Checker(
+            configuration: Checker.Configuration(configuration),
+            prober: engine,
+            logger: logger,
+            settleElsewhere: { settling.execute($0) }
+        )
         // Warm pools (DESIGN §3a): sweeps, and passive evidence from neighbour events.
         let pools = PoolSweeper(configuration: PoolSweeper.Configuration(configuration), checker: checker, logger: logger)
         let neighbors = NeighborWatcher(configuration: NeighborWatcher.Configuration(configuration), checker: checker, logger: logger)

@@ -83,6 +83,31 @@ package struct QueryDispatcher: QueryHandler {
         }
     }
 
+    package func answer(_ requests: [Request], receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> [Request] {
+        var checks: [(request: CheckRequest, answer: Checker.Answer)] = []
+        var declined: [Request] = []
+        for request in requests {
+            if case .check(let check) = request.operation {
+                let id = ResponseID(request.id)
+                checks.append((check, { result in
+                    switch result {
+                    case .success(let verdict): reply(.verdict(verdict, id: id))
+                    case .failure(let error): reply(.error(error, id: id))
+                    }
+                }))
+                continue
+            }
+            // Requests take effect in the order they were read: the checks before this one first.
+            if !checks.isEmpty {
+                checker.check(checks, receivedAt: receivedAt)
+                checks.removeAll()
+            }
+            if !answer(request, receivedAt: receivedAt, reply: reply) { declined.append(request) }
+        }
+        checker.check(checks, receivedAt: receivedAt)
+        return declined
+    }
+
     /// The version `info` reports.
     package static let version = "0.1.0"
 
@@ -99,6 +124,7 @@ package struct QueryDispatcher: QueryHandler {
             "socket_kind": .object(kinds),
             "neighbor_evidence": .bool(neighborEvidence()),
             "max_on_link_in_flight": .integer(engine.onLinkProbeBudget),
+            "on_link_prefixes": .array(engine.linkPrefixes.map { .string($0.description) }),
             "pools": poolsInfo(),
             "pools_max_pps": poolsMaxPPS(),
         ])

@@ -185,42 +185,38 @@ package final class EchoEngine: Sendable {
         }
     }
 
-    /// Starts a probe of `address` without a task: `completion` gets its outcome, on the engine's
-    /// loop thread (at once, on the calling thread, when the engine refuses it: `overloaded`,
-    /// `unavailable`). The deadline, and the half of it by which an echo must leave, count from
-    /// `startedAt` (``MonotonicTime``), when the request that wants the verdict was read.
+    /// Starts probes without tasks, all under one acquisition of the lock: each completion gets
+    /// its probe's outcome on the engine's loop thread (at once, on the calling thread, when the
+    /// engine refuses the probe: `overloaded`, `unavailable`). A probe's deadline, and the half of
+    /// it by which an echo must leave, count from its `startedAt`, when the request was read.
     ///
-    /// This is the daemon's path: one lock, no suspension, no allocation beyond the record.
-    package func start(
-        _ address: IPAddress,
-        timeout: Duration,
-        attempts: Int,
-        priority: ProbePriority,
-        startedAt: UInt64,
-        completion: @escaping ProbeCompletion
-    ) {
-        let scheduled = state.withLock { state -> State.Scheduling in
-            let reservation = state.reserve(
-                address: address,
-                timeout: MonotonicTime.nanoseconds(timeout),
-                attempts: max(1, attempts),
-                background: priority == .background,
-                now: startedAt
-            )
-            switch reservation {
-            case .refused(let result):
-                return .refused(result)
-            case .reserved(let slot, _):
-                return state.schedule(slot: slot, completion: completion) ? .wake : .quiet
+    /// This is the daemon's path: no suspension, no allocation beyond the records.
+    package func start(_ probes: [ProbeStart]) {
+        guard !probes.isEmpty else { return }
+        var refused: [(Int, ProbeOutcome.Result)] = []
+        let wake = state.withLock { state -> Bool in
+            var wake = false
+            for (index, probe) in probes.enumerated() {
+                let reservation = state.reserve(
+                    address: probe.address,
+                    timeout: MonotonicTime.nanoseconds(probe.timeout),
+                    attempts: max(1, probe.attempts),
+                    background: probe.priority == .background,
+                    now: probe.startedAt
+                )
+                switch reservation {
+                case .refused(let result):
+                    refused.append((index, result))
+                case .reserved(let slot, _):
+                    if state.schedule(slot: slot, completion: probe.completion) { wake = true }
+                }
             }
+            return wake
         }
-        switch scheduled {
-        case .refused(let result):
-            completion(ProbeOutcome(target: address, result: result, echoesSent: 0, startedAt: startedAt))
-        case .wake:
-            wakeLoop()
-        case .quiet:
-            break
+        if wake { wakeLoop() }
+        for (index, result) in refused {
+            let probe = probes[index]
+            probe.completion(ProbeOutcome(target: probe.address, result: result, echoesSent: 0, startedAt: probe.startedAt))
         }
     }
 
@@ -267,6 +263,12 @@ package final class EchoEngine: Sendable {
             state.neighborMaxAge = configuration.neighborMaxAge
         }
         wakeLoop()
+    }
+
+    /// The directly connected subnets, as the loop last read them: probes of targets inside them
+    /// count against ``onLinkProbeBudget``.
+    package var linkPrefixes: [IPPrefix] {
+        state.withLock { $0.linkPrefixes.prefixes }
     }
 
     /// Whether deadlines consult the neighbour table now (configured on, and rtnetlink available).

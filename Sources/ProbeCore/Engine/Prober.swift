@@ -1,23 +1,57 @@
 package import ProbeProtocol
 
-/// Something that can probe one address: the ``EchoEngine`` in the daemon, a fake in unit tests
-/// of the checker's logic.
+/// Something that can probe addresses: the ``EchoEngine`` in the daemon, a fake in unit tests of
+/// the checker's logic.
 package protocol Prober: Sendable {
-    /// Starts a probe of `address` within `timeout` (counted from `startedAt`, a ``MonotonicTime``
-    /// reading), sending `attempts` echo requests spread evenly over it; `completion` is called
-    /// once with the outcome, from any thread, possibly before `start` returns. Background probes
-    /// (pool sweeps) send only when no on-demand echo is waiting for the pacer.
-    func start(
+    /// Starts every probe of `probes` (the checker hands over all the probes one read of requests
+    /// needs at once). Each probe's completion is called once with its outcome, from any thread,
+    /// possibly before `start` returns.
+    func start(_ probes: [ProbeStart])
+}
+
+/// One probe to start: what to probe, within what deadline, and where its outcome goes.
+package struct ProbeStart: Sendable {
+    package var address: IPAddress
+    /// The deadline, counted from `startedAt`.
+    package var timeout: Duration
+    /// Echo requests, spread evenly over the deadline.
+    package var attempts: Int
+    /// Background probes (pool sweeps) send only when no on-demand echo waits for the pacer.
+    package var priority: ProbePriority
+    /// When the deadline starts counting (``MonotonicTime``): when the request was read.
+    package var startedAt: UInt64
+    package var completion: ProbeCompletion
+
+    package init(
+        address: IPAddress,
+        timeout: Duration,
+        attempts: Int,
+        priority: ProbePriority = .normal,
+        startedAt: UInt64,
+        completion: @escaping ProbeCompletion
+    ) {
+        self.address = address
+        self.timeout = timeout
+        self.attempts = attempts
+        self.priority = priority
+        self.startedAt = startedAt
+        self.completion = completion
+    }
+}
+
+extension Prober {
+    /// Starts one probe; see ``start(_:)``.
+    package func start(
         _ address: IPAddress,
         timeout: Duration,
         attempts: Int,
         priority: ProbePriority,
         startedAt: UInt64,
         completion: @escaping ProbeCompletion
-    )
-}
+    ) {
+        start([ProbeStart(address: address, timeout: timeout, attempts: attempts, priority: priority, startedAt: startedAt, completion: completion)])
+    }
 
-extension Prober {
     /// Probes `address` and waits for the outcome (bounded by `timeout`).
     package func probe(_ address: IPAddress, timeout: Duration, attempts: Int, priority: ProbePriority = .normal) async -> ProbeOutcome {
         let startedAt = MonotonicTime.now()

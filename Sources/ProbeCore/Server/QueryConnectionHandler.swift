@@ -38,6 +38,10 @@ final class QueryConnectionHandler: ChannelInboundHandler {
     /// written with the read burst's others.
     private var answeringInline = false
     private var context: ChannelHandlerContext?
+    /// The requests of the current read, answered together at its end.
+    private var batch: [Request] = []
+    /// Where every answer of this connection goes (made once the handler is added).
+    private var reply: (@Sendable (Response) -> Void)?
 
     init(server: QueryServer, limits: QueryServerLimits, deferred: AsyncStream<Deferred>.Continuation) {
         self.server = server
@@ -48,6 +52,7 @@ final class QueryConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.reply = makeReply(context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -68,13 +73,15 @@ final class QueryConnectionHandler: ChannelInboundHandler {
         while let event = framer.next() {
             switch event {
             case .line(let line):
-                dispatch(line, receivedAt: receivedAt, context: context)
+                decode(line)
             case .tooLarge:
+                answerBatch(receivedAt: receivedAt)
                 answerTooLarge()
                 endInput(context, stopReading: true)
                 return
             }
         }
+        answerBatch(receivedAt: receivedAt)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -86,7 +93,9 @@ final class QueryConnectionHandler: ChannelInboundHandler {
         if let event = event as? ChannelEvent, event == .inputClosed {
             if !inputEnded {
                 switch framer.finish() {
-                case .line(let line)?: dispatch(line, receivedAt: MonotonicTime.now(), context: context)
+                case .line(let line)?:
+                    decode(line)
+                    answerBatch(receivedAt: MonotonicTime.now())
                 case .tooLarge?: answerTooLarge()
                 case nil: break
                 }
@@ -102,8 +111,9 @@ final class QueryConnectionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    /// Decodes one request line and answers it, or hands it on.
-    private func dispatch(_ line: ArraySlice<UInt8>, receivedAt: UInt64, context: ChannelHandlerContext) {
+    /// Decodes one request line into the batch of this read (a malformed line, or one over the
+    /// pending limit, is answered with its error at once).
+    private func decode(_ line: ArraySlice<UInt8>) {
         requestsRead += 1
         let request: Request
         switch Request.decode(line) {
@@ -122,18 +132,26 @@ final class QueryConnectionHandler: ChannelInboundHandler {
             return
         }
         pending += 1
-        let reply = makeReply(context)
+        batch.append(request)
+    }
+
+    /// Answers the requests of this read: what needs no waiting lands in the output now; the
+    /// rest come back through ``reply`` later, or go to the connection's task.
+    private func answerBatch(receivedAt: UInt64) {
+        guard !batch.isEmpty, let reply else { return }
+        let requests = batch
+        batch.removeAll(keepingCapacity: true)
         answeringInline = true
-        let answered = server.handler.answer(request, receivedAt: receivedAt, reply: reply)
+        let declined = server.handler.answer(requests, receivedAt: receivedAt, reply: reply)
         answeringInline = false
-        if !answered {
+        if !declined.isEmpty {
             countRequests()
-            deferred.yield(Deferred(request: request, reply: reply))
+            for request in declined { deferred.yield(Deferred(request: request, reply: reply)) }
         }
     }
 
-    /// Where the answer of one request goes: straight into the output when it comes while the
-    /// request is being dispatched, else through the inbox to the loop's next turn.
+    /// Where the answers of this connection go: straight into the output when they come while a
+    /// read's requests are being answered, else through the inbox to the loop's next turn.
     private func makeReply(_ context: ChannelHandlerContext) -> @Sendable (Response) -> Void {
         let loop = context.eventLoop
         let handler = NIOLoopBound(self, eventLoop: loop)

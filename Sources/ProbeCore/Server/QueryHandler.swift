@@ -11,6 +11,13 @@ package protocol QueryHandler: Sendable {
     /// - Parameter receivedAt: when the request was read (``MonotonicTime``): deadlines count from it.
     func answer(_ request: Request, receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> Bool
 
+    /// Answers the requests read together (one read of a connection) like
+    /// ``answer(_:receivedAt:reply:)``, each through `reply` (the answers carry the requests'
+    /// ids), sharing the locks they take.
+    ///
+    /// - Returns: the requests it declined, for ``handle(_:)``.
+    func answer(_ requests: [Request], receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> [Request]
+
     /// Answers a request that ``answer(_:receivedAt:reply:)`` declined, in a task of the
     /// connection's. Never throws: every failure is a ``ProbeProtocol/Response/error(_:id:)``.
     func handle(_ request: Request) async -> Response
@@ -18,4 +25,8 @@ package protocol QueryHandler: Sendable {
 
 extension QueryHandler {
     package func answer(_ request: Request, receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> Bool { false }
+
+    package func answer(_ requests: [Request], receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> [Request] {
+        requests.filter { !answer($0, receivedAt: receivedAt, reply: reply) }
+    }
 }
