@@ -6,7 +6,6 @@ import ProbeCore
 import Synchronization
 
 /// `probed`: answers "is this address free?" for DHCP servers over a Unix socket.
-@main
 struct ProbedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probed",

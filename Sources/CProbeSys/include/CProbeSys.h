@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/icmp6.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>

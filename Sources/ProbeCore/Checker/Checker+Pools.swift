@@ -89,7 +89,7 @@ extension Checker {
             if state.policy.check(address) != nil { return .refused }
             if let entry = state.cache.peek(address), entry.isMark, !entry.isExpired(at: now) { return .marked }
             // Any probe of the address in flight will do: nobody waits for a sweep.
-            if state.inFlight[address] != nil { return .joined }
+            if state.inFlight.contains(address) { return .joined }
             guard state.pools.sweepCapacity > 0 else { return .busy }
             guard state.accepting else { return .refused }
             let timeout = max(1, state.configuration.timeoutMilliseconds)
@@ -102,7 +102,7 @@ extension Checker {
             )
             state.nextProbe += 1
             let deadline = now + Configuration.nanoseconds(milliseconds: timeout)
-            state.inFlight[address, default: []].append(InFlightProbe(id: job.id, deadline: deadline, waiters: []))
+            state.inFlight.add(InFlightProbe(id: job.id, deadline: deadline, waiters: WaiterList()), for: address)
             state.counters.probesStarted += 1
             state.pools.sweepStarted(job.id)
             return .started(SweepProbe(job: job, admittedAt: now))

@@ -67,8 +67,7 @@ extension Checker: Service {
         let (waiters, drained) = state.withLock { state -> ([Waiter], CheckedContinuation<Void, Never>?) in
             state.accepting = false
             state.abandoned = true
-            let waiters = state.inFlight.values.flatMap { $0.flatMap(\.waiters) }
-            state.inFlight.removeAll()
+            let waiters = state.inFlight.removeAll()
             state.waiting = 0
             for waiter in waiters where waiter.counted { state.count(error) }
             defer { state.drained = nil }

@@ -28,7 +28,7 @@ extension Checker {
         var id: UInt64
         /// When the probe ends at the latest (monotonic ns).
         var deadline: UInt64
-        var waiters: [Waiter]
+        var waiters: WaiterList
     }
 
     /// How much later than its own deadline a request may be answered when it joins a probe
@@ -52,7 +52,7 @@ extension Checker {
         var cache: VerdictCache
         /// The probes in flight, by address: usually one; more when a request with a shorter
         /// deadline could not wait for the one already running.
-        var inFlight: [IPAddress: [InFlightProbe]] = [:]
+        var inFlight = InFlightTable()
         var nextProbe: UInt64 = 0
         /// Requests waiting for a probe now.
         var waiting = 0
@@ -94,8 +94,7 @@ extension Checker {
             let deadline = receivedAt + Configuration.nanoseconds(milliseconds: timeout)
             // Join a probe in flight that ends by this request's own deadline; a longer one would
             // make the request wait past what it asked for.
-            if let index = inFlight[address]?.firstIndex(where: { $0.deadline <= deadline + Checker.joinSlack }) {
-                inFlight[address]![index].waiters.append(waiter)
+            if inFlight.join(address, endingBy: deadline + Checker.joinSlack, waiter: waiter) {
                 counters.coalesced += 1
                 waiting += 1
                 return .joined
@@ -111,18 +110,10 @@ extension Checker {
                 startedAt: receivedAt
             )
             nextProbe += 1
-            inFlight[address, default: []].append(InFlightProbe(id: job.id, deadline: deadline, waiters: [waiter]))
+            inFlight.add(InFlightProbe(id: job.id, deadline: deadline, waiters: WaiterList(waiter)), for: address)
             counters.probesStarted += 1
             waiting += 1
             return .start(job)
-        }
-
-        /// Takes probe `id` of `address` out of the in-flight table.
-        mutating func removeInFlight(_ address: IPAddress, id: UInt64) -> InFlightProbe? {
-            guard let index = inFlight[address]?.firstIndex(where: { $0.id == id }) else { return nil }
-            let probe = inFlight[address]!.remove(at: index)
-            if inFlight[address]!.isEmpty { inFlight[address] = nil }
-            return probe
         }
 
         /// Ends probe `id` of `address`: caches and counts its verdict.
@@ -134,8 +125,8 @@ extension Checker {
             outcome: ProbeOutcome.Result?,
             result: Result<Verdict, ProbeError>,
             now: UInt64
-        ) -> [Waiter] {
-            guard let probe = removeInFlight(address, id: id) else { return [] }
+        ) -> WaiterList {
+            guard let probe = inFlight.remove(address, id: id) else { return WaiterList() }
             poolProbeEnded(address, probe: id, result: result)
             switch result {
             case .success(let verdict):
@@ -148,7 +139,8 @@ extension Checker {
                 if outcome != nil { counters.probeErrors[error.code, default: 0] += 1 }
             }
             waiting -= probe.waiters.count
-            for waiter in probe.waiters where waiter.counted {
+            probe.waiters.forEach { waiter in
+                guard waiter.counted else { return }
                 switch result {
                 case .success(let verdict): count(verdict)
                 case .failure(let error): count(error)

@@ -9,7 +9,7 @@ extension Checker {
             statistics.cacheEntries = state.cache.count
             statistics.cacheEvictions = state.cache.evictions
             statistics.cacheExpirations = state.cache.expirations
-            statistics.inFlight = state.inFlight.values.reduce(0) { $0 + $1.count }
+            statistics.inFlight = state.inFlight.count
             statistics.waiting = state.waiting
             let histogram = state.roundTrips
             if let p50 = histogram.percentile(0.5), let p90 = histogram.percentile(0.9),

@@ -132,8 +132,12 @@ package final class Checker: Sendable {
         guard !jobs.isEmpty else { return }
         prober.start(
             jobs.map { job in
-                ProbeStart(address: job.address, timeout: job.timeout, attempts: job.attempts, priority: priority, startedAt: job.startedAt) { outcome in
-                    let item = OutcomeQueue.Item(job: job, outcome: outcome, ended: ended)
+                // The completion holds as little as it can: 30,000 of them may wait at once.
+                let probe = job.id
+                let due = ended == nil ? 0 : job.startedAt &+ MonotonicTime.nanoseconds(job.timeout)
+                return ProbeStart(address: job.address, timeout: job.timeout, attempts: job.attempts, priority: priority, startedAt: job.startedAt) {
+                    outcome in
+                    let item = OutcomeQueue.Item(probe: probe, outcome: outcome, due: due, ended: ended)
                     if let outcomes = self.outcomes {
                         outcomes.add(item) { self.settle($0) }
                     } else {
@@ -148,26 +152,26 @@ package final class Checker: Sendable {
     /// acquisition of the lock.
     private func settle(_ items: [OutcomeQueue.Item]) {
         let now = clock()
-        var answers: [([Waiter], Result<Verdict, ProbeError>)] = []
+        var answers: [(WaiterList, Result<Verdict, ProbeError>)] = []
         answers.reserveCapacity(items.count)
         let drained = state.withLock { state in
             for item in items {
-                let result = Self.answer(for: item.job.address, outcome: item.outcome.result)
-                let waiters = state.complete(item.job.address, probe: item.job.id, outcome: item.outcome.result, result: result, now: now)
-                if !waiters.isEmpty { answers.append((waiters, result)) }
+                let address = item.outcome.target
+                let result = Self.answer(for: address, outcome: item.outcome.result)
+                let waiters = state.complete(address, probe: item.probe, outcome: item.outcome.result, result: result, now: now)
+                if waiters.count > 0 { answers.append((waiters, result)) }
             }
             return state.takeDrainedIfDone()
         }
         for (waiters, result) in answers {
-            for waiter in waiters { waiter.answer(result) }
+            waiters.forEach { $0.answer(result) }
         }
         for item in items {
             if let ended = item.ended {
-                let due = item.job.startedAt &+ MonotonicTime.nanoseconds(item.job.timeout)
-                ended(now > due ? now - due : 0)
+                ended(now > item.due ? now - item.due : 0)
             }
             if logger.logLevel <= .trace {
-                logger.trace("probe ended", metadata: ["addr": "\(item.job.address)", "outcome": "\(item.outcome.result)"])
+                logger.trace("probe ended", metadata: ["addr": "\(item.outcome.target)", "outcome": "\(item.outcome.result)"])
             }
         }
         drained?.resume()

@@ -5,10 +5,14 @@ import Synchronization
 /// each outcome, and caching the verdicts and answering the waiters happen in parallel with its
 /// sending and reading.
 final class OutcomeQueue: Sendable {
-    /// A probe's outcome, with the job it ended and who wants to know when it did.
+    /// A probe's outcome (its `target` is the probed address), which probe it ended, and who
+    /// wants to know when it did.
     struct Item: Sendable {
-        let job: Checker.ProbeJob
+        /// The checker's id of the probe (``Checker/ProbeJob/id``).
+        let probe: UInt64
         let outcome: ProbeOutcome
+        /// When its deadline was (``MonotonicTime``), for `ended`.
+        let due: UInt64
         let ended: (@Sendable (UInt64) -> Void)?
     }
 

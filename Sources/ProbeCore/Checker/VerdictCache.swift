@@ -9,9 +9,10 @@ package import ProbeProtocol
 /// every insertion makes over a few slots, so memory held by dead entries is reclaimed without a
 /// timer.
 ///
-/// Every operation on one address is O(1): a dictionary maps the address to a slot of an array
-/// that holds the entries in an intrusive doubly-linked recency list, so a hit moves its entry to
-/// the front without allocating. Times are ``MonotonicTime`` readings in nanoseconds, passed in
+/// Every operation on one address is O(1): an open-addressing table of slot numbers (4 bytes a
+/// bucket, linear probing, seeded hash) finds the address's slot in an array that holds the
+/// entries, 56 bytes each, in an intrusive doubly-linked recency list, so a hit moves its entry to
+/// the front without allocating. About 64 bytes an entry in all (200,000 entries: 13 MiB). Times are ``MonotonicTime`` readings in nanoseconds, passed in
 /// by the caller (tests inject their own clock). Not thread-safe: the ``Checker`` keeps it inside
 /// its lock.
 package struct VerdictCache: Sendable {
@@ -26,9 +27,14 @@ package struct VerdictCache: Sendable {
     /// Entries dropped because they had expired.
     package private(set) var expirations: UInt64 = 0
 
-    private var index: [IPAddress: Int32] = [:]
-    private var nodes: [Node] = []
-    /// The first free slot, chained through ``Node/next``.
+    var slots: [Slot] = []
+    /// Zones, reasons and unusual MACs, by slot (rare).
+    var extras: [Int32: Extras] = [:]
+    /// The hash table: slot numbers, ``none`` for an empty bucket; a power of two long.
+    var buckets: [Int32] = []
+    var entryCount = 0
+    let seed = UInt64.random(in: 0...UInt64.max)
+    /// The first free slot, chained through ``Slot/next``.
     private var freeHead: Int32 = Self.none
     /// The most recently used entry.
     private var head: Int32 = Self.none
@@ -36,17 +42,9 @@ package struct VerdictCache: Sendable {
     private var tail: Int32 = Self.none
     private var sweepCursor = 0
 
-    private static let none: Int32 = -1
+    static let none: Int32 = -1
     /// Slots the sweep looks at on each insertion of a new address.
     private static let sweepStep = 4
-
-    private struct Node: Sendable {
-        var address: IPAddress
-        var entry: Entry
-        var previous: Int32
-        var next: Int32
-        var occupied: Bool
-    }
 
     /// An empty cache.
     ///
@@ -61,7 +59,7 @@ package struct VerdictCache: Sendable {
     }
 
     /// Entries held, including expired ones that no lookup or sweep has met yet.
-    package var count: Int { index.count }
+    package var count: Int { entryCount }
 
     /// The TTL of a probe verdict of `state`, in nanoseconds; `nil` for `unknown`, which is never cached.
     package func ttl(for state: VerdictState) -> UInt64? {
@@ -83,24 +81,25 @@ package struct VerdictCache: Sendable {
     ///   a probe verdict older than `maxAge`.
     @inline(__always)
     package mutating func lookup(_ address: IPAddress, maxAge: UInt64?, now: UInt64) -> Entry? {
-        guard let slot = index[address] else { return nil }
+        guard let slot = find(Key(address)) else { return nil }
         let position = Int(slot)
-        if nodes[position].entry.isExpired(at: now) {
+        if now >= slots[position].expiresAt {
             expirations += 1
             remove(slot: slot)
             return nil
         }
-        if !nodes[position].entry.isMark, let maxAge {
-            if maxAge == 0 || nodes[position].entry.age(at: now) > maxAge { return nil }
+        if !slots[position].isMark, let maxAge {
+            let recordedAt = slots[position].recordedAt
+            if maxAge == 0 || (now > recordedAt ? now - recordedAt : 0) > maxAge { return nil }
         }
         moveToFront(slot)
-        return nodes[position].entry
+        return entry(at: slot)
     }
 
     /// The entry of `address` as stored, expired or not, without touching its recency (for tests and stats).
     package func peek(_ address: IPAddress) -> Entry? {
-        guard let slot = index[address] else { return nil }
-        return nodes[Int(slot)].entry
+        guard let slot = find(Key(address)) else { return nil }
+        return entry(at: slot)
     }
 
     /// Records a probe verdict, which then lives for its state's TTL.
@@ -160,20 +159,22 @@ package struct VerdictCache: Sendable {
     /// - Returns: whether the entry was stored.
     @discardableResult
     package mutating func insert(_ entry: Entry, for address: IPAddress, now: UInt64) -> Bool {
-        if let slot = index[address] {
-            let existing = nodes[Int(slot)].entry
-            if existing.isMark, !entry.isMark, !existing.isExpired(at: now) { return false }
-            nodes[Int(slot)].entry = entry
+        let key = Key(address)
+        if let slot = find(key) {
+            let existing = slots[Int(slot)]
+            if existing.isMark, !entry.isMark, now < existing.expiresAt { return false }
+            store(entry, in: slot, zone: key.zone)
             moveToFront(slot)
             return true
         }
         sweep(now: now, limit: Self.sweepStep)
-        while index.count >= maxEntries, tail != Self.none {
+        while entryCount >= maxEntries, tail != Self.none {
             evictions += 1
             remove(slot: tail)
         }
-        let slot = allocate(address: address, entry: entry)
-        index[address] = slot
+        let slot = allocate(key)
+        store(entry, in: slot, zone: key.zone)
+        addToIndex(slot)
         linkAtFront(slot)
         return true
     }
@@ -183,7 +184,7 @@ package struct VerdictCache: Sendable {
     /// - Returns: whether there was one.
     @discardableResult
     package mutating func remove(_ address: IPAddress) -> Bool {
-        guard let slot = index[address] else { return false }
+        guard let slot = find(Key(address)) else { return false }
         remove(slot: slot)
         return true
     }
@@ -193,12 +194,12 @@ package struct VerdictCache: Sendable {
     /// - Returns: how many were dropped.
     @discardableResult
     package mutating func remove(prefix: IPPrefix) -> Int {
-        var slots: [Int32] = []
-        for position in nodes.indices where nodes[position].occupied && prefix.contains(nodes[position].address) {
-            slots.append(Int32(position))
+        var doomed: [Int32] = []
+        for position in slots.indices where slots[position].isOccupied && prefix.contains(slots[position].address(zone: nil)) {
+            doomed.append(Int32(position))
         }
-        for slot in slots { remove(slot: slot) }
-        return slots.count
+        for slot in doomed { remove(slot: slot) }
+        return doomed.count
     }
 
     /// Drops every entry.
@@ -206,9 +207,11 @@ package struct VerdictCache: Sendable {
     /// - Returns: how many were dropped.
     @discardableResult
     package mutating func removeAll() -> Int {
-        let removed = index.count
-        index = [:]
-        nodes = []
+        let removed = entryCount
+        slots = []
+        extras = [:]
+        buckets = []
+        entryCount = 0
         freeHead = Self.none
         head = Self.none
         tail = Self.none
@@ -222,7 +225,7 @@ package struct VerdictCache: Sendable {
         self.inUseTTL = inUseTTL
         self.freeTTL = freeTTL
         self.maxEntries = Self.clampedLimit(maxEntries)
-        while index.count > self.maxEntries, tail != Self.none {
+        while entryCount > self.maxEntries, tail != Self.none {
             evictions += 1
             remove(slot: tail)
         }
@@ -235,13 +238,13 @@ package struct VerdictCache: Sendable {
     /// - Returns: how many entries were dropped.
     @discardableResult
     package mutating func sweep(now: UInt64, limit: Int) -> Int {
-        guard !nodes.isEmpty else { return 0 }
+        guard !slots.isEmpty else { return 0 }
         var removed = 0
-        for _ in 0..<min(limit, nodes.count) {
-            if sweepCursor >= nodes.count { sweepCursor = 0 }
+        for _ in 0..<min(limit, slots.count) {
+            if sweepCursor >= slots.count { sweepCursor = 0 }
             let position = sweepCursor
             sweepCursor += 1
-            if nodes[position].occupied, nodes[position].entry.isExpired(at: now) {
+            if slots[position].isOccupied, now >= slots[position].expiresAt {
                 remove(slot: Int32(position))
                 expirations += 1
                 removed += 1
@@ -253,46 +256,77 @@ package struct VerdictCache: Sendable {
     /// The addresses held, most recently used first (for tests and diagnostics; O(n)).
     package var addressesByRecency: [IPAddress] {
         var addresses: [IPAddress] = []
-        addresses.reserveCapacity(index.count)
+        addresses.reserveCapacity(entryCount)
         var slot = head
         while slot != Self.none {
-            addresses.append(nodes[Int(slot)].address)
-            slot = nodes[Int(slot)].next
+            addresses.append(address(at: slot))
+            slot = slots[Int(slot)].next
         }
         return addresses
     }
 
-    // MARK: - The recency list
+    // MARK: - Slots
 
     private static func clampedLimit(_ maxEntries: Int) -> Int {
         min(max(1, maxEntries), Int(Int32.max) - 1)
     }
 
-    private mutating func allocate(address: IPAddress, entry: Entry) -> Int32 {
-        let node = Node(address: address, entry: entry, previous: Self.none, next: Self.none, occupied: true)
+    /// The entry in `slot`.
+    private func entry(at slot: Int32) -> Entry {
+        let stored = slots[Int(slot)]
+        return stored.entry(extras: stored.hasExtras ? extras[slot] : nil)
+    }
+
+    /// The address in `slot`, zone included.
+    private func address(at slot: Int32) -> IPAddress {
+        let stored = slots[Int(slot)]
+        return stored.address(zone: stored.hasZone ? extras[slot]?.zone : nil)
+    }
+
+    private mutating func store(_ entry: Entry, in slot: Int32, zone: String?) {
+        let (mac, reason) = slots[Int(slot)].store(entry)
+        if zone != nil || mac != nil || reason != nil {
+            extras[slot] = Extras(zone: zone, mac: mac, reason: reason)
+            slots[Int(slot)].flags |= Slot.hasExtras
+        } else if slots[Int(slot)].hasExtras {
+            extras[slot] = nil
+            slots[Int(slot)].flags &= ~Slot.hasExtras
+        }
+    }
+
+    private mutating func allocate(_ key: Key) -> Int32 {
+        var fresh = Slot()
+        fresh.high = key.high
+        fresh.low = key.low
+        fresh.flags = Slot.occupied | (key.ipv6 ? Slot.ipv6 : 0) | (key.zone != nil ? Slot.hasZone : 0)
+        entryCount += 1
+        if slots.capacity == 0 {
+            // Room for the bound at once (pages are only touched as slots fill): no growth by
+            // doubling, which would copy every slot and overshoot the bound by up to half.
+            slots.reserveCapacity(min(maxEntries, 1 << 20))
+        }
         if freeHead != Self.none {
             let slot = freeHead
-            freeHead = nodes[Int(slot)].next
-            nodes[Int(slot)] = node
+            freeHead = slots[Int(slot)].next
+            slots[Int(slot)] = fresh
             return slot
         }
-        nodes.append(node)
-        return Int32(nodes.count - 1)
+        slots.append(fresh)
+        return Int32(slots.count - 1)
     }
 
     private mutating func remove(slot: Int32) {
-        let position = Int(slot)
         unlink(slot)
-        index.removeValue(forKey: nodes[position].address)
-        nodes[position] = Node(
-            address: .v4(IPv4Address(0)),
-            entry: .vacant,
-            previous: Self.none,
-            next: freeHead,
-            occupied: false
-        )
+        removeFromIndex(slot)
+        if slots[Int(slot)].hasExtras { extras[slot] = nil }
+        var vacant = Slot()
+        vacant.next = freeHead
+        slots[Int(slot)] = vacant
         freeHead = slot
+        entryCount -= 1
     }
+
+    // MARK: - The recency list
 
     @inline(__always)
     private mutating func moveToFront(_ slot: Int32) {
@@ -303,21 +337,21 @@ package struct VerdictCache: Sendable {
 
     @inline(__always)
     private mutating func linkAtFront(_ slot: Int32) {
-        nodes[Int(slot)].previous = Self.none
-        nodes[Int(slot)].next = head
-        if head != Self.none { nodes[Int(head)].previous = slot }
+        slots[Int(slot)].previous = Self.none
+        slots[Int(slot)].next = head
+        if head != Self.none { slots[Int(head)].previous = slot }
         head = slot
         if tail == Self.none { tail = slot }
     }
 
     @inline(__always)
     private mutating func unlink(_ slot: Int32) {
-        let previous = nodes[Int(slot)].previous
-        let next = nodes[Int(slot)].next
-        if previous != Self.none { nodes[Int(previous)].next = next } else { head = next }
-        if next != Self.none { nodes[Int(next)].previous = previous } else { tail = previous }
-        nodes[Int(slot)].previous = Self.none
-        nodes[Int(slot)].next = Self.none
+        let previous = slots[Int(slot)].previous
+        let next = slots[Int(slot)].next
+        if previous != Self.none { slots[Int(previous)].next = next } else { head = next }
+        if next != Self.none { slots[Int(next)].previous = previous } else { tail = previous }
+        slots[Int(slot)].previous = Self.none
+        slots[Int(slot)].next = Self.none
     }
 }
 

@@ -5,7 +5,6 @@ import NIOPosix
 import ProbeProtocol
 import ServiceLifecycle
 import Synchronization
-import UnixSignals
 import Glibc
 
 /// The daemon: opens the ICMP sockets, listens on the Unix socket, and runs the engine, checker,
@@ -105,9 +104,22 @@ package final class ProbeDaemon: Sendable {
             eventLoops: MultiThreadedEventLoopGroup.singleton,
             logger: logger
         )
-        let reloader = Reloader(daemon: self, engine: engine, checker: checker, server: server, pools: pools, neighbors: neighbors)
+        let signals: SignalListener
+        do {
+            signals = try SignalListener()
+        } catch {
+            notifier.status("failed: \(error)")
+            throw error
+        }
+        let groupBox = Mutex<ServiceGroup?>(nil)
+        let reloader = Reloader(
+            daemon: self, engine: engine, checker: checker, server: server, pools: pools, neighbors: neighbors,
+            signals: signals,
+            shutdown: { await groupBox.withLock { $0 }?.triggerGracefulShutdown() }
+        )
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: signals),
             .init(service: engine),
             .init(service: checker),
             .init(service: neighbors),
@@ -121,13 +133,10 @@ package final class ProbeDaemon: Sendable {
         services.append(.init(service: housekeeping))
         services.append(.init(service: reloader))
 
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
+        // Signals come through the SignalListener (blocked in every thread by `main`), not
+        // through the group's own handling, which needs libdispatch and its once-a-second timer.
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        groupBox.withLock { $0 = group }
         do {
             try await group.run()
         } catch {

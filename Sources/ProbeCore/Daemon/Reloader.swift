@@ -2,10 +2,11 @@ import Logging
 import ProbeConfig
 import ServiceLifecycle
 import Synchronization
-import UnixSignals
+import Glibc
 
-/// Re-reads the configuration on SIGHUP and applies what can change without rebinding: probe
-/// limits, cache, policy, pools, limits and log level. An invalid file keeps the running configuration.
+/// Acts on the signals: SIGHUP re-reads the configuration and applies what can change without
+/// rebinding (probe limits, cache, policy, pools, limits and log level; an invalid file keeps the
+/// running configuration); SIGTERM and SIGINT begin the graceful shutdown.
 struct Reloader: Service {
     let daemon: ProbeDaemon
     let engine: EchoEngine
@@ -13,12 +14,19 @@ struct Reloader: Service {
     let server: QueryServer
     let pools: PoolSweeper
     let neighbors: NeighborWatcher
+    let signals: SignalListener
+    /// Begins the service group's graceful shutdown.
+    let shutdown: @Sendable () async -> Void
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
-            for await _ in signals {
-                daemon.reload(engine: engine, checker: checker, server: server, pools: pools, neighbors: neighbors)
+            for await signal in signals.signals {
+                if signal == SIGHUP {
+                    daemon.reload(engine: engine, checker: checker, server: server, pools: pools, neighbors: neighbors)
+                } else {
+                    daemon.logger.notice("signal received: shutting down", metadata: ["signal": "\(signal == SIGINT ? "SIGINT" : "SIGTERM")"])
+                    await shutdown()
+                }
             }
         }
     }
