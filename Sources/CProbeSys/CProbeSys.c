@@ -25,3 +25,16 @@ int cprobe_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns) {
     ts.tv_nsec = (long)(timeout_ns % 1000000000LL);
     return ppoll(fds, n, &ts, NULL);
 }
+
+// Swift concurrency's hook for enqueueing a job on the global executor (swift/Runtime/
+// Concurrency.h). Referenced here rather than looked up with dlsym: in a build with the Swift
+// runtime linked in statically, the symbol is not in the dynamic symbol table.
+extern void *swift_task_enqueueGlobal_hook;
+
+int cprobe_install_enqueue_global_hook(const void *hook) {
+    if (swift_task_enqueueGlobal_hook != NULL) {
+        return 0;
+    }
+    swift_task_enqueueGlobal_hook = (void *)hook;
+    return 1;
+}

@@ -42,6 +42,11 @@ struct cprobe_ucred {
 int cprobe_recvmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flags);
 
 /// ppoll(2) with a relative timeout in nanoseconds; negative waits forever.
+/// Sets Swift concurrency's global-enqueue hook to `hook` (a thin Swift function taking the job and
+/// the original enqueue function). Returns 1, or 0 (nothing changed) when a hook is already set.
+/// Call it once, before the first task is created.
+int cprobe_install_enqueue_global_hook(const void *hook);
+
 int cprobe_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns);
 
 /// CLOCK_MONOTONIC in nanoseconds.

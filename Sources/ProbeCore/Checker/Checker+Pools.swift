@@ -114,7 +114,12 @@ extension Checker {
     /// is answered, and `ended` learns how long after its deadline that was, in nanoseconds (0 when
     /// on time): a measure of how far behind the engine is.
     package func start(_ sweep: SweepProbe, ended: @escaping @Sendable (UInt64) -> Void = { _ in }) {
-        start([sweep.job], priority: .background, ended: ended)
+        start([sweep], ended: ended)
+    }
+
+    /// Starts the sweep probes of one tick of the sweeper together (one call into the prober).
+    package func start(_ sweeps: [SweepProbe], ended: @escaping @Sendable (UInt64) -> Void = { _ in }) {
+        start(sweeps.map(\.job), priority: .background, ended: ended)
     }
 
     /// Applies passive evidence (DESIGN §3a): each entry is a neighbour event that showed a host

@@ -39,7 +39,7 @@ struct Housekeeping: Service {
         // Sleeps until graceful shutdown or cancellation ends the loop.
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: tick) }
+                try await cancelWhenGracefulShutdown { try await LoopTimer.sleep(for: tick) }
             } catch {
                 break
             }
@@ -63,7 +63,7 @@ struct Housekeeping: Service {
             }
             group.addTask { await engine.heartbeat() }
             group.addTask {
-                try? await Task.sleep(for: limit)
+                try? await LoopTimer.sleep(for: limit)
                 return false
             }
             // Every path must answer before the timer does.
