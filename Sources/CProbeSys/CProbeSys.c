@@ -1,6 +1,7 @@
 // Wrappers for the GNU-only calls declared in include/CProbeSys.h.
 #define _GNU_SOURCE 1
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -37,4 +38,8 @@ int cprobe_install_enqueue_global_hook(const void *hook) {
     }
     swift_task_enqueueGlobal_hook = (void *)hook;
     return 1;
+}
+
+void cprobe_set_thread_name(const char *name) {
+    pthread_setname_np(pthread_self(), name);
 }

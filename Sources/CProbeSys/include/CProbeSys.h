@@ -47,6 +47,10 @@ int cprobe_recvmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flag
 /// Call it once, before the first task is created.
 int cprobe_install_enqueue_global_hook(const void *hook);
 
+/// Names the calling thread (at most 15 bytes show), as `top -H` and `/proc/PID/task/*/comm`
+/// show it.
+void cprobe_set_thread_name(const char *name);
+
 int cprobe_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns);
 
 /// CLOCK_MONOTONIC in nanoseconds.

@@ -84,29 +84,38 @@ extension Checker {
     ///
     /// - Returns: what happened; `.started` carries the probe to run.
     package func sweep(_ address: IPAddress) -> SweepAdmission {
+        sweep([address])[0]
+    }
+
+    /// Admits sweep probes of `addresses` like ``sweep(_:)``, under one acquisition of the lock.
+    package func sweep(_ addresses: [IPAddress]) -> [SweepAdmission] {
         let now = clock()
-        return state.withLock { state -> SweepAdmission in
-            if state.policy.check(address) != nil { return .refused }
-            if let entry = state.cache.peek(address), entry.isMark, !entry.isExpired(at: now) { return .marked }
-            // Any probe of the address in flight will do: nobody waits for a sweep.
-            if state.inFlight.contains(address) { return .joined }
-            guard state.pools.sweepCapacity > 0 else { return .busy }
-            guard state.accepting else { return .refused }
-            let timeout = max(1, state.configuration.timeoutMilliseconds)
-            let job = ProbeJob(
-                id: state.nextProbe,
-                address: address,
-                timeout: .milliseconds(timeout),
-                attempts: max(1, state.configuration.attempts),
-                startedAt: now
-            )
-            state.nextProbe += 1
-            let deadline = now + Configuration.nanoseconds(milliseconds: timeout)
-            state.inFlight.add(InFlightProbe(id: job.id, deadline: deadline, waiters: WaiterList()), for: address)
-            state.counters.probesStarted += 1
-            state.pools.sweepStarted(job.id)
-            return .started(SweepProbe(job: job, admittedAt: now))
+        return state.withLock { state in
+            addresses.map { address in Self.admitSweep(address, state: &state, now: now) }
         }
+    }
+
+    private static func admitSweep(_ address: IPAddress, state: inout State, now: UInt64) -> SweepAdmission {
+        if state.policy.check(address) != nil { return .refused }
+        if let entry = state.cache.peek(address), entry.isMark, !entry.isExpired(at: now) { return .marked }
+        // Any probe of the address in flight will do: nobody waits for a sweep.
+        if state.inFlight.contains(address) { return .joined }
+        guard state.pools.sweepCapacity > 0 else { return .busy }
+        guard state.accepting else { return .refused }
+        let timeout = max(1, state.configuration.timeoutMilliseconds)
+        let job = ProbeJob(
+            id: state.nextProbe,
+            address: address,
+            timeout: .milliseconds(timeout),
+            attempts: max(1, state.configuration.attempts),
+            startedAt: now
+        )
+        state.nextProbe += 1
+        let deadline = now + Configuration.nanoseconds(milliseconds: timeout)
+        state.inFlight.add(InFlightProbe(id: job.id, deadline: deadline, waiters: WaiterList()), for: address)
+        state.counters.probesStarted += 1
+        state.pools.sweepStarted(job.id)
+        return .started(SweepProbe(job: job, admittedAt: now))
     }
 
     /// Starts a sweep probe at ``ProbePriority/background`` priority (its echoes wait while any

@@ -138,7 +138,9 @@ package final class Checker: Sendable {
                 return ProbeStart(address: job.address, timeout: job.timeout, attempts: job.attempts, priority: priority, startedAt: job.startedAt) {
                     outcome in
                     let item = OutcomeQueue.Item(probe: probe, outcome: outcome, due: due, ended: ended)
-                    if let outcomes = self.outcomes {
+                    // Sweep outcomes trickle in (pools_max_pps at most): settling each where it
+                    // ends costs less than waking an event loop for it.
+                    if priority == .normal, let outcomes = self.outcomes {
                         outcomes.add(item) { self.settle($0) }
                     } else {
                         self.settle([item])

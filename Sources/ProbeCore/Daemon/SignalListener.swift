@@ -60,11 +60,12 @@ package final class SignalListener: Service, Sendable {
         await withTaskCancellationOrGracefulShutdownHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
+                    // Foundation's `Thread.name` does not reach the kernel on Linux.
+                    cprobe_set_thread_name("probed-signals")
                     self.listen()
                     self.sink.finish()
                     continuation.resume()
                 }
-                thread.name = "probed-signals"
                 thread.start()
             }
         } onCancelOrGracefulShutdown: {

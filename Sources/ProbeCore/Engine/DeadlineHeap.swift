@@ -16,6 +16,15 @@ package struct DeadlineHeap<Element>: Sendable where Element: Sendable {
     /// The earliest time in the heap.
     package var nextTime: UInt64? { entries.first?.time }
 
+    /// The earliest entry.
+    package var first: Entry? { entries.first }
+
+    /// Removes the earliest entry (a stale one, before the loop computes when to wake).
+    package mutating func removeFirst() {
+        guard let first else { return }
+        _ = popDue(now: first.time)
+    }
+
     package mutating func insert(_ element: Element, at time: UInt64) {
         entries.append(Entry(time: time, element: element))
         var child = entries.count - 1

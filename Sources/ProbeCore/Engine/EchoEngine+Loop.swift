@@ -281,6 +281,8 @@ extension EchoEngine.State {
 
     /// Nanoseconds until the loop must wake again; -1 for "only when something happens".
     mutating func nextWakeup(now: UInt64) -> Int64 {
+        // Timers of probes that already ended (a reply came) would wake the loop for nothing.
+        while let first = timers.first, record(for: first.element) == nil { timers.removeFirst() }
         var next = timers.nextTime ?? .max
         if !(sendQueue.isEmpty && backgroundQueue.isEmpty), !sendBlocked.contains(true) { next = min(next, pacer.nextAvailable(now: now)) }
         if next == .max { return -1 }

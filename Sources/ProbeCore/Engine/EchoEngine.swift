@@ -282,10 +282,11 @@ package final class EchoEngine: Sendable {
         await withTaskCancellationOrGracefulShutdownHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
+                    // Foundation's `Thread.name` does not reach the kernel on Linux.
+                    cprobe_set_thread_name("probed-echo")
                     self.loop()
                     continuation.resume()
                 }
-                thread.name = "probed-echo"
                 thread.start()
             }
         } onCancelOrGracefulShutdown: {

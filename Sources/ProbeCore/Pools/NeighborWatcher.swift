@@ -187,10 +187,11 @@ extension NeighborWatcher: Service {
         await withTaskCancellationOrGracefulShutdownHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let thread = Thread { [self] in
+                    // Foundation's `Thread.name` does not reach the kernel on Linux.
+                    cprobe_set_thread_name("probed-neigh")
                     self.loop()
                     continuation.resume()
                 }
-                thread.name = "probed-neighbors"
                 thread.start()
             }
         } onCancelOrGracefulShutdown: {
