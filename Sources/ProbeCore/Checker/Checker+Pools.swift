@@ -97,7 +97,7 @@ extension Checker {
 
     private static func admitSweep(_ address: IPAddress, state: inout State, now: UInt64) -> SweepAdmission {
         if state.policy.check(address) != nil { return .refused }
-        if let entry = state.cache.peek(address), entry.isMark, !entry.isExpired(at: now) { return .marked }
+        if state.cache.hasLiveMark(address, now: now) { return .marked }
         // Any probe of the address in flight will do: nobody waits for a sweep.
         if state.inFlight.contains(address) { return .joined }
         guard state.pools.sweepCapacity > 0 else { return .busy }

@@ -102,6 +102,12 @@ package struct VerdictCache: Sendable {
         return entry(at: slot)
     }
 
+    /// Whether `address` holds a mark that has not expired at `now` (no entry is built).
+    package func hasLiveMark(_ address: IPAddress, now: UInt64) -> Bool {
+        guard let slot = find(Key(address)) else { return false }
+        return slots[Int(slot)].isMark && now < slots[Int(slot)].expiresAt
+    }
+
     /// Records a probe verdict, which then lives for its state's TTL.
     ///
     /// An `unknown` verdict is not stored (and leaves any older entry as it is); nor does a verdict
