@@ -143,7 +143,7 @@ package final class Checker: Sendable {
                     if priority == .normal, let outcomes = self.outcomes {
                         outcomes.add(item) { self.settle($0) }
                     } else {
-                        self.settle([item])
+                        self.settle(CollectionOfOne(item))
                     }
                 }
             }
@@ -152,10 +152,10 @@ package final class Checker: Sendable {
 
     /// Caches the verdicts of ended probes and answers every request waiting for them, under one
     /// acquisition of the lock.
-    private func settle(_ items: [OutcomeQueue.Item]) {
+    private func settle(_ items: some Collection<OutcomeQueue.Item>) {
         let now = clock()
+        // Allocated only when a probe has waiters (a sweep probe usually has none).
         var answers: [(WaiterList, Result<Verdict, ProbeError>)] = []
-        answers.reserveCapacity(items.count)
         let drained = state.withLock { state in
             for item in items {
                 let address = item.outcome.target
