@@ -121,6 +121,33 @@ struct DaemonPoolTests {
         }
     }
 
+    @Test func passiveEvidenceStartsWithAPoolThatAReloadAdds() async throws {
+        // Without pools the daemon leaves the kernel's neighbour group (a burst of probes then
+        // costs no neighbour events); a pool added by SIGHUP joins it again.
+        let lab = try Lab.required
+        let address = IPAddress("198.51.100.26")!
+        try await withDaemon { daemon in
+            let client = try daemon.client()
+            try daemon.writeConfiguration(labPolicy + "\n" + Self.poolsYAML(["198.51.100.25-198.51.100.28"], refresh: 30))
+            daemon.signal(SIGHUP)
+            _ = try daemon.notifications.next("RELOADING", timeout: .seconds(5))
+            _ = try daemon.notifications.next("READY", value: "1", timeout: .seconds(5))
+            let free = try await PoolLab.waitForVerdict(client, address, maxAgeMilliseconds: 30_000, timeout: .seconds(3)) {
+                $0.state == "free" && $0.isCached == true
+            }
+            #expect(free != nil)
+            try await PoolLab.withHost(lab, address) {
+                let spoke = ContinuousClock.now
+                try PoolLab.speakToDut(lab, from: address)
+                let answer = try await PoolLab.waitForVerdict(client, address, maxAgeMilliseconds: 30_000, timeout: .seconds(3)) {
+                    $0.state == "in_use"
+                }
+                #expect(answer?.evidence == "neighbor", "\(String(describing: answer))")
+                #expect(ContinuousClock.now - spoke < .seconds(1))
+            }
+        }
+    }
+
     @Test(arguments: [A.live4[8], A.live6[8]])
     func aRemovedHostIsFreeWithinOneRefreshPeriodAfterItsInUseTTL(address: IPAddress) async throws {
         let lab = try Lab.required

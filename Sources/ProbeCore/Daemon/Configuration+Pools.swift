@@ -18,6 +18,10 @@ extension PoolSweeper.Configuration {
 extension NeighborWatcher.Configuration {
     /// The passive-evidence share of the daemon configuration.
     package init(_ configuration: Configuration) {
-        self.init(enabled: configuration.probe.neighborEvidence, maxAge: configuration.probe.neighborMaxAge)
+        self.init(
+            enabled: configuration.probe.neighborEvidence,
+            maxAge: configuration.probe.neighborMaxAge,
+            watching: !configuration.pools.isEmpty
+        )
     }
 }

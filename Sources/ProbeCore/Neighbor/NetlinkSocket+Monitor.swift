@@ -1,3 +1,6 @@
+import CProbeSys
+import Glibc
+
 extension NetlinkSocket {
     /// What one ``readEvents(limit:_:)`` call read.
     package struct EventSummary: Sendable, Hashable {
@@ -27,6 +30,18 @@ extension NetlinkSocket {
     /// - Throws: ``NetlinkError`` `.socket`.
     package static func openMonitor(receiveBufferBytes: Int = 1 << 20) throws(NetlinkError) -> NetlinkSocket {
         try NetlinkSocket(groups: [Netlink.neighborGroup], receiveBufferBytes: receiveBufferBytes)
+    }
+
+    /// Joins or leaves a multicast group (`NETLINK_ADD_MEMBERSHIP` / `NETLINK_DROP_MEMBERSHIP`):
+    /// a socket that is not in the group gets none of its events, and the kernel spends nothing on
+    /// queueing them.
+    ///
+    /// - Returns: whether the kernel agreed.
+    @discardableResult
+    package func setMembership(_ group: UInt32, joined: Bool) -> Bool {
+        var value = group
+        let option = joined ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP
+        return setsockopt(descriptor, SOL_NETLINK, option, &value, socklen_t(MemoryLayout<UInt32>.size)) == 0
     }
 
     /// Reads the neighbour events waiting on a monitor socket, without blocking, and passes each

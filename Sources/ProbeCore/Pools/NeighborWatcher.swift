@@ -21,10 +21,14 @@ package final class NeighborWatcher: Sendable {
         package var enabled: Bool
         /// `probe.neighbor_max_age_s`: the oldest confirmation that counts.
         package var maxAge: Duration
+        /// Whether there are pools to watch for: without, the socket leaves the neighbour group,
+        /// so that a burst of probes (each a neighbour entry created and destroyed) costs no events.
+        package var watching: Bool
 
-        package init(enabled: Bool = true, maxAge: Duration = .seconds(30)) {
+        package init(enabled: Bool = true, maxAge: Duration = .seconds(30), watching: Bool = true) {
             self.enabled = enabled
             self.maxAge = maxAge
+            self.watching = watching
         }
     }
 
@@ -43,6 +47,8 @@ package final class NeighborWatcher: Sendable {
     struct State: Sendable {
         var configuration: Configuration
         var stopRequested = false
+        /// The socket rejoined the neighbour group: events were missed, dump the table again.
+        var resynchronize = false
         var statistics = Statistics()
     }
 
@@ -68,6 +74,7 @@ package final class NeighborWatcher: Sendable {
             logger.warning("passive neighbour evidence is unavailable", metadata: ["reason": "\(error)"])
             sockets = Sockets()
         }
+        if !configuration.watching { sockets.monitor?.setMembership(Netlink.neighborGroup, joined: false) }
         self.monitorDescriptor = sockets.monitor?.descriptor ?? -1
         self.sockets = Mutex(sockets)
         self.wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -80,9 +87,20 @@ package final class NeighborWatcher: Sendable {
     /// Whether neighbour events are being read.
     package var isActive: Bool { monitorDescriptor >= 0 && wakeDescriptor >= 0 }
 
-    /// Applies a reloaded configuration.
+    /// Applies a reloaded configuration; pools appearing or going away join or leave the
+    /// neighbour group.
     package func update(_ configuration: Configuration) {
-        state.withLock { $0.configuration = configuration }
+        let wasWatching = state.withLock { state in
+            defer { state.configuration = configuration }
+            return state.configuration.watching
+        }
+        guard wasWatching != configuration.watching else { return }
+        sockets.withLock { _ = $0.monitor?.setMembership(Netlink.neighborGroup, joined: configuration.watching) }
+        if configuration.watching {
+            state.withLock { $0.resynchronize = true }
+            var one: UInt64 = 1
+            _ = write(wakeDescriptor, &one, MemoryLayout<UInt64>.size)
+        }
     }
 
     /// The counters so far.
@@ -152,6 +170,10 @@ package final class NeighborWatcher: Sendable {
             if polls[0].revents != 0 {
                 var value: UInt64 = 0
                 _ = read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
+                if state.withLock({ state in defer { state.resynchronize = false }; return state.resynchronize }) {
+                    evidence.desynchronize()
+                    drain(&evidence)
+                }
             }
             if polls[1].revents != 0 { drain(&evidence) }
         }
