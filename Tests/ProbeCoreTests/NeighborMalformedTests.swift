@@ -178,7 +178,7 @@ import Testing
 
     @Test("random damage never crashes", arguments: NeighborCaptures.allMessages)
     func randomDamage(capture: [UInt8]) {
-        var generator = Generator(seed: UInt64(capture.count) &* 0x9E37_79B9)
+        var generator = SeededGenerator(seed: UInt64(capture.count) &* 0x9E37_79B9)
         for _ in 0..<2000 {
             var bytes = capture
             for _ in 0..<Int.random(in: 1...4, using: &generator) {
@@ -191,19 +191,6 @@ import Testing
                     _ = NeighborMessage.parse(type: header.type, payload: payload)
                 }
             }
-        }
-    }
-
-    /// A small deterministic generator, so that a failure repeats.
-    private struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }

@@ -71,7 +71,8 @@ import Testing
     }
 }
 
-/// A small deterministic generator (SplitMix64), so that a failing run can be repeated.
+/// A small deterministic generator (SplitMix64), so that a failing run can be repeated (shared by
+/// the randomized tests of this target).
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
 

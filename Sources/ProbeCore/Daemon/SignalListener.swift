@@ -1,5 +1,4 @@
 import CProbeSys
-import Foundation
 import Glibc
 import ServiceLifecycle
 import Synchronization
@@ -58,15 +57,9 @@ package final class SignalListener: Service, Sendable {
     /// Reads signals until a graceful shutdown or cancellation; then ends ``signals``.
     package func run() async {
         await withTaskCancellationOrGracefulShutdownHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    // Foundation's `Thread.name` does not reach the kernel on Linux.
-                    cprobe_set_thread_name("probed-signals")
-                    self.listen()
-                    self.sink.finish()
-                    continuation.resume()
-                }
-                thread.start()
+            await DedicatedThread.run(named: "probed-signals") { [self] in
+                self.listen()
+                self.sink.finish()
             }
         } onCancelOrGracefulShutdown: {
             var one: UInt64 = 1

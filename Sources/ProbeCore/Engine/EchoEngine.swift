@@ -1,5 +1,4 @@
 import CProbeSys
-import Foundation
 import Glibc
 package import Logging
 package import ProbeProtocol
@@ -280,14 +279,8 @@ package final class EchoEngine: Sendable {
     /// every probe still in flight (as not sent) and returns.
     package func run() async {
         await withTaskCancellationOrGracefulShutdownHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    // Foundation's `Thread.name` does not reach the kernel on Linux.
-                    cprobe_set_thread_name("probed-echo")
-                    self.loop()
-                    continuation.resume()
-                }
-                thread.start()
+            await DedicatedThread.run(named: "probed-echo") { [self] in
+                self.loop()
             }
         } onCancelOrGracefulShutdown: {
             self.state.withLock { $0.stopRequested = true }

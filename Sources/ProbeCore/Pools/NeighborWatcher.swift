@@ -1,5 +1,4 @@
 import CProbeSys
-import Foundation
 import Glibc
 import ProbeProtocol
 package import Logging
@@ -207,14 +206,8 @@ extension NeighborWatcher: Service {
             return
         }
         await withTaskCancellationOrGracefulShutdownHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    // Foundation's `Thread.name` does not reach the kernel on Linux.
-                    cprobe_set_thread_name("probed-neigh")
-                    self.loop()
-                    continuation.resume()
-                }
-                thread.start()
+            await DedicatedThread.run(named: "probed-neigh") { [self] in
+                self.loop()
             }
         } onCancelOrGracefulShutdown: {
             self.state.withLock { $0.stopRequested = true }
