@@ -49,9 +49,9 @@ package struct PoolSchedule: Sendable {
         package var address: IPAddress
     }
 
-    /// The most backlog a lane makes up at once, in nanoseconds (50 ms: five of the sweeper's
-    /// 10 ms ticks, so that a tick that comes a little late loses nothing).
-    package static let maxLag: UInt64 = 50_000_000
+    /// The most backlog a lane makes up at once, in nanoseconds (100 ms: four of the sweeper's
+    /// 25 ms ticks, so that a tick that comes a little late loses nothing).
+    package static let maxLag: UInt64 = 100_000_000
 
     /// The lanes, one per pool, in configuration order.
     package private(set) var lanes: [Lane]
