@@ -157,78 +157,17 @@ struct RequestFastPath {
         return Request(id: id, operation: operation)
     }
 
-    private func peek() -> UInt8? {
-        scanner.index < bytes.count ? bytes[scanner.index] : nil
-    }
-
-    private mutating func consume(_ byte: UInt8) -> Bool {
-        guard peek() == byte else { return false }
-        scanner.index += 1
-        return true
-    }
-
-    /// A string without escapes or control characters, as the range of its content; UTF-8 checked.
-    private mutating func plainString() -> Range<Int>? {
-        guard consume(UInt8(ascii: "\"")) else { return nil }
-        let start = scanner.index
-        while scanner.index < bytes.count {
-            let byte = bytes[scanner.index]
-            if byte == UInt8(ascii: "\"") {
-                scanner.index += 1
-                return start..<(scanner.index - 1)
-            }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
-            if byte >= 0x80 {
-                guard (try? scanner.skipUTF8Sequence()) != nil else { return nil }
-            } else {
-                scanner.index += 1
-            }
-        }
-        return nil
-    }
-
-    /// An integer literal that fits in `Int64` (no fraction, no exponent, no leading zero).
-    private mutating func integer() -> Int64? {
-        let negative = consume(UInt8(ascii: "-"))
-        guard let first = peek(), scanner.isDigit(first) else { return nil }
-        var magnitude: Int64 = 0
-        if first == UInt8(ascii: "0") {
-            scanner.index += 1
-        } else {
-            while let byte = peek(), scanner.isDigit(byte) {
-                let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times10.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
-                guard !overflow1, !overflow2 else { return nil }
-                magnitude = sum
-                scanner.index += 1
-            }
-        }
-        if let next = peek(), next == UInt8(ascii: ".") || next | 0x20 == UInt8(ascii: "e") || scanner.isDigit(next) {
-            return nil
-        }
-        return negative ? -magnitude : magnitude
-    }
+    private func peek() -> UInt8? { scanner.peek() }
+    private mutating func consume(_ byte: UInt8) -> Bool { scanner.consume(byte) }
+    private mutating func plainString() -> Range<Int>? { scanner.plainString() }
+    private mutating func integer() -> Int64? { scanner.plainInteger() }
 
     private mutating func integer(in range: ClosedRange<Int>) -> Int? {
         guard let value = integer(), let int = Int(exactly: value), range.contains(int) else { return nil }
         return int
     }
 
-    private mutating func boolean() -> Bool? {
-        if matchesLiteral("true") { return true }
-        if matchesLiteral("false") { return false }
-        return nil
-    }
-
-    private mutating func matchesLiteral(_ literal: StaticString) -> Bool {
-        let length = literal.utf8CodeUnitCount
-        let start = scanner.index
-        guard start + length <= bytes.count,
-            literal.withUTF8Buffer({ $0.elementsEqual(bytes[start..<(start + length)]) })
-        else { return false }
-        scanner.index += length
-        return true
-    }
+    private mutating func boolean() -> Bool? { scanner.plainBoolean() }
 
     private mutating func address() -> IPAddress? {
         guard let range = plainString() else { return nil }
@@ -251,9 +190,7 @@ struct RequestFastPath {
         return Request.Limits.pickCandidates.contains(list.count) ? list : nil
     }
 
-    private func matches(_ range: Range<Int>, _ literal: StaticString) -> Bool {
-        range.count == literal.utf8CodeUnitCount && literal.withUTF8Buffer { $0.elementsEqual(bytes[range]) }
-    }
+    private func matches(_ range: Range<Int>, _ literal: StaticString) -> Bool { scanner.matches(range, literal) }
 
     private func identify(_ range: Range<Int>) -> Key? {
         switch range.count {

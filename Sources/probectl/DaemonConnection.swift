@@ -178,6 +178,14 @@ final class DaemonConnection {
         guard case .line(let line) = event else {
             throw .protocolViolation("an answer line longer than \(Self.maxAnswerLength) bytes")
         }
+        // Most answers are verdicts to checks: read those without a JSON tree.
+        if let (id, verdict) = line.withUnsafeBufferPointer({ Response.decodeVerdict($0) }),
+            let number = Int(exactly: id), ledger.isOutstanding(number, kind: .check)
+        {
+            _ = ledger.settle(number)
+            handle(DaemonAnswer(index: number - 1, line: Array(line), response: .success(.verdict(verdict, id: .value(.number(id))))))
+            return
+        }
         let json: JSONValue
         do throws(JSONError) {
             json = try JSONParser.parse(line)
@@ -234,6 +242,11 @@ private struct RequestLedger {
         answered.append(false)
         outstanding += 1
         return kinds.count
+    }
+
+    /// Whether the request with `id` is a `kind` that has not been answered yet.
+    func isOutstanding(_ id: Int, kind: OperationKind) -> Bool {
+        id >= 1 && id <= kinds.count && !answered[id - 1] && kinds[id - 1] == kind
     }
 
     /// Marks the request with `id` answered; returns its op, or `nil` for an id never sent or
