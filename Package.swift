@@ -75,7 +75,10 @@ let package = Package(
         // Tests.
         .testTarget(name: "ProbeProtocolTests", dependencies: ["ProbeProtocol"]),
         .testTarget(name: "ProbeConfigTests", dependencies: ["ProbeConfig"]),
-        .testTarget(name: "ProbeCoreTests", dependencies: ["ProbeCore"]),
+        .testTarget(
+            name: "ProbeCoreTests",
+            dependencies: ["ProbeCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(
             name: "ProbectlTests",
             dependencies: ["probectl", "ProbeProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -57,6 +57,9 @@ final class QueryConnectionHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        // The answer callback refers back to this handler: let go of it, so that a closed
+        // connection's handler is freed as soon as no probe still holds the callback.
+        reply = nil
         deferred.finish()
     }
 
