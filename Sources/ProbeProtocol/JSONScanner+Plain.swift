@@ -77,4 +77,49 @@ extension JSONScanner {
     func matches(_ range: Range<Int>, _ literal: StaticString) -> Bool {
         range.count == literal.utf8CodeUnitCount && literal.withUTF8Buffer { $0.elementsEqual(bytes[range]) }
     }
+
+    // A flat object, member by member:
+    //     guard scanner.beginObject() else { … }
+    //     var more = true
+    //     while more {
+    //         guard let key = scanner.memberKey() else { … }   // the scanner is at the value
+    //         … read the value …
+    //         guard let next = scanner.afterMember() else { … }
+    //         more = next
+    //     }
+    //     guard scanner.endDocument() else { … }
+
+    /// Steps over `{` (and the whitespace around it).
+    mutating func beginObject() -> Bool {
+        skipWhitespace()
+        guard consume(UInt8(ascii: "{")) else { return false }
+        skipWhitespace()
+        return true
+    }
+
+    /// A member's key (a plain string) and its `:`; the scanner is then at the value.
+    mutating func memberKey() -> Range<Int>? {
+        guard let key = plainString() else { return nil }
+        skipWhitespace()
+        guard consume(UInt8(ascii: ":")) else { return nil }
+        skipWhitespace()
+        return key
+    }
+
+    /// After a member's value: true at a `,` (another member follows), false at the closing `}`,
+    /// nil for anything else.
+    mutating func afterMember() -> Bool? {
+        skipWhitespace()
+        if consume(UInt8(ascii: ",")) {
+            skipWhitespace()
+            return true
+        }
+        return consume(UInt8(ascii: "}")) ? false : nil
+    }
+
+    /// Whether nothing but whitespace follows.
+    mutating func endDocument() -> Bool {
+        skipWhitespace()
+        return index == bytes.count
+    }
 }

@@ -47,28 +47,24 @@ struct RequestFastPath {
         var prefix: IPPrefix?
         var all: Bool?
 
-        scanner.skipWhitespace()
-        guard consume(UInt8(ascii: "{")) else { return nil }
-        scanner.skipWhitespace()
-        while true {
-            guard let keyRange = plainString(), let key = identify(keyRange), seen & key.rawValue == 0 else {
+        guard scanner.beginObject() else { return nil }
+        var more = true
+        while more {
+            guard let keyRange = scanner.memberKey(), let key = identify(keyRange), seen & key.rawValue == 0 else {
                 return nil
             }
             seen |= key.rawValue
-            scanner.skipWhitespace()
-            guard consume(UInt8(ascii: ":")) else { return nil }
-            scanner.skipWhitespace()
             switch key {
             case .id:
-                if peek() == UInt8(ascii: "\"") {
-                    guard let range = plainString() else { return nil }
+                if scanner.peek() == UInt8(ascii: "\"") {
+                    guard let range = scanner.plainString() else { return nil }
                     id = .string(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
                 } else {
-                    guard let number = integer(), number.magnitude <= RequestID.maxNumber.magnitude else { return nil }
+                    guard let number = scanner.plainInteger(), number.magnitude <= RequestID.maxNumber.magnitude else { return nil }
                     id = .number(number)
                 }
             case .op:
-                guard let range = plainString(), let kind = operationKind(range) else { return nil }
+                guard let range = scanner.plainString(), let kind = operationKind(range) else { return nil }
                 op = kind
             case .addr:
                 guard let address = address() else { return nil }
@@ -89,7 +85,7 @@ struct RequestFastPath {
                 guard let value = integer(in: Request.Limits.ttlMilliseconds) else { return nil }
                 ttl = value
             case .state:
-                guard let range = plainString() else { return nil }
+                guard let range = scanner.plainString() else { return nil }
                 if matches(range, "in_use") {
                     state = .inUse
                 } else if matches(range, "free") {
@@ -98,24 +94,18 @@ struct RequestFastPath {
                     return nil
                 }
             case .prefix:
-                guard let range = plainString(),
+                guard let range = scanner.plainString(),
                     let parsed = IPPrefix.parse(UnsafeBufferPointer(rebasing: bytes[range]))
                 else { return nil }
                 prefix = parsed
             case .all:
-                guard let flag = boolean() else { return nil }
+                guard let flag = scanner.plainBoolean() else { return nil }
                 all = flag
             }
-            scanner.skipWhitespace()
-            if consume(UInt8(ascii: ",")) {
-                scanner.skipWhitespace()
-                continue
-            }
-            guard consume(UInt8(ascii: "}")) else { return nil }
-            break
+            guard let next = scanner.afterMember() else { return nil }
+            more = next
         }
-        scanner.skipWhitespace()
-        guard scanner.index == bytes.count, let op else { return nil }
+        guard scanner.endDocument(), let op else { return nil }
 
         let operation: Request.Operation
         switch op {
@@ -157,25 +147,18 @@ struct RequestFastPath {
         return Request(id: id, operation: operation)
     }
 
-    private func peek() -> UInt8? { scanner.peek() }
-    private mutating func consume(_ byte: UInt8) -> Bool { scanner.consume(byte) }
-    private mutating func plainString() -> Range<Int>? { scanner.plainString() }
-    private mutating func integer() -> Int64? { scanner.plainInteger() }
-
     private mutating func integer(in range: ClosedRange<Int>) -> Int? {
-        guard let value = integer(), let int = Int(exactly: value), range.contains(int) else { return nil }
+        guard let value = scanner.plainInteger(), let int = Int(exactly: value), range.contains(int) else { return nil }
         return int
     }
 
-    private mutating func boolean() -> Bool? { scanner.plainBoolean() }
-
     private mutating func address() -> IPAddress? {
-        guard let range = plainString() else { return nil }
+        guard let range = scanner.plainString() else { return nil }
         return AddressParser.address(UnsafeBufferPointer(rebasing: bytes[range]))
     }
 
     private mutating func addressList() -> [IPAddress]? {
-        guard consume(UInt8(ascii: "[")) else { return nil }
+        guard scanner.consume(UInt8(ascii: "[")) else { return nil }
         var list: [IPAddress] = []
         list.reserveCapacity(8)
         scanner.skipWhitespace()
@@ -183,8 +166,8 @@ struct RequestFastPath {
             guard let address = address() else { return nil }
             list.append(address)
             scanner.skipWhitespace()
-            if consume(UInt8(ascii: "]")) { break }
-            guard consume(UInt8(ascii: ",")) else { return nil }
+            if scanner.consume(UInt8(ascii: "]")) { break }
+            guard scanner.consume(UInt8(ascii: ",")) else { return nil }
             scanner.skipWhitespace()
         }
         return Request.Limits.pickCandidates.contains(list.count) ? list : nil

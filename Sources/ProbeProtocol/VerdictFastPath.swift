@@ -35,17 +35,13 @@ struct VerdictFastPath {
         var cached: Bool?
         var age: Int?
 
-        scanner.skipWhitespace()
-        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
-        scanner.skipWhitespace()
-        while true {
-            guard let keyRange = scanner.plainString(), let key = identify(keyRange), seen & key.rawValue == 0 else {
+        guard scanner.beginObject() else { return nil }
+        var more = true
+        while more {
+            guard let keyRange = scanner.memberKey(), let key = identify(keyRange), seen & key.rawValue == 0 else {
                 return nil
             }
             seen |= key.rawValue
-            scanner.skipWhitespace()
-            guard scanner.consume(UInt8(ascii: ":")) else { return nil }
-            scanner.skipWhitespace()
             switch key {
             case .id:
                 guard let number = scanner.plainInteger(), number.magnitude <= RequestID.maxNumber.magnitude else { return nil }
@@ -79,16 +75,10 @@ struct VerdictFastPath {
                 guard let value = scanner.plainInteger().flatMap(Int.init(exactly:)) else { return nil }
                 age = value
             }
-            scanner.skipWhitespace()
-            if scanner.consume(UInt8(ascii: ",")) {
-                scanner.skipWhitespace()
-                continue
-            }
-            guard scanner.consume(UInt8(ascii: "}")) else { return nil }
-            break
+            guard let next = scanner.afterMember() else { return nil }
+            more = next
         }
-        scanner.skipWhitespace()
-        guard scanner.index == scanner.bytes.count, seen & Key.ok.rawValue != 0,
+        guard scanner.endDocument(), seen & Key.ok.rawValue != 0,
             let id, let addr, let state, let evidence, let cached, let age
         else { return nil }
         let verdict = Verdict(

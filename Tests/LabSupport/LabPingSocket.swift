@@ -1,4 +1,4 @@
-import Glibc
+package import Glibc
 public import ProbeProtocol
 
 /// A minimal ICMP echo socket for lab tests, independent of the engine under test: to check what
@@ -130,14 +130,17 @@ public final class LabPingSocket {
         return ~UInt16(sum)
     }
 
-    static func withSocketAddress<R>(
+    /// Calls `body` with a socket address for `address` (its zone as the scope) and `port`.
+    package static func withSocketAddress<R>(
         _ address: IPAddress,
+        port: UInt16 = 0,
         _ body: (UnsafePointer<sockaddr>, socklen_t) -> R
     ) -> R {
         switch address {
         case .v4(let ipv4):
             var socketAddress = sockaddr_in()
             socketAddress.sin_family = sa_family_t(AF_INET)
+            socketAddress.sin_port = port.bigEndian
             socketAddress.sin_addr.s_addr = ipv4.value.bigEndian
             return withUnsafePointer(to: &socketAddress) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -147,6 +150,7 @@ public final class LabPingSocket {
         case .v6(let ipv6):
             var socketAddress = sockaddr_in6()
             socketAddress.sin6_family = sa_family_t(AF_INET6)
+            socketAddress.sin6_port = port.bigEndian
             withUnsafeMutableBytes(of: &socketAddress.sin6_addr) { $0.copyBytes(from: ipv6.bytes) }
             if let zone = ipv6.zone { socketAddress.sin6_scope_id = if_nametoindex(zone) }
             return withUnsafePointer(to: &socketAddress) {

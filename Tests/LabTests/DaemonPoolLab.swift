@@ -81,6 +81,32 @@ enum PoolLab {
         return try await body()
     }
 
+    /// Checks that the pool address `address`, answered `free` from the cache, turns `in_use` by
+    /// passive evidence within a second once a host there speaks to the dut (``speakToDut(_:from:)``).
+    static func expectInUseOnceItSpeaks(
+        _ lab: Lab,
+        _ client: DaemonClient,
+        _ address: IPAddress,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let free = try await waitForVerdict(client, address, maxAgeMilliseconds: 30_000, timeout: .seconds(3)) {
+            $0.state == "free" && $0.isCached == true
+        }
+        #expect(free != nil, sourceLocation: sourceLocation)
+        try await withHost(lab, address) {
+            let spoke = ContinuousClock.now
+            try speakToDut(lab, from: address)
+            let answer = try await waitForVerdict(client, address, maxAgeMilliseconds: 30_000, timeout: .seconds(3)) {
+                $0.state == "in_use"
+            }
+            let took = ContinuousClock.now - spoke
+            #expect(answer?.evidence == "neighbor", "\(String(describing: answer))", sourceLocation: sourceLocation)
+            #expect(answer?["mac"]?.stringValue?.count == 17, sourceLocation: sourceLocation)
+            #expect(answer?.isCached == true, sourceLocation: sourceLocation)
+            #expect(took < .seconds(1), "in use after \(took)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Sends one UDP datagram from `source` (an address of the hosts' namespace) to the dut, after
     /// emptying the hosts' neighbour table: the hosts' kernel first asks for the dut by ARP or NDP,
     /// which tells the dut's kernel of `source`.
@@ -92,34 +118,13 @@ enum PoolLab {
             guard descriptor >= 0 else { return -1 }
             defer { close(descriptor) }
             let target = source.family == .ipv4 ? A.dutAddress4 : A.dutAddress6
-            return withSocketAddress(source, port: 0) { bind(descriptor, $0, $1) } == 0
-                ? withSocketAddress(target, port: 9) { address, length in
+            return LabPingSocket.withSocketAddress(source) { bind(descriptor, $0, $1) } == 0
+                ? LabPingSocket.withSocketAddress(target, port: 9) { address, length in
                     var byte: UInt8 = 0
                     return sendto(descriptor, &byte, 1, 0, address, length)
                 } : -2
         }
         guard sent == 1 else { throw LabError(.socket, "sending from \(source) to the dut failed (\(sent), errno \(errno))") }
-    }
-
-    /// Calls `body` with a socket address for `address` and `port`.
-    static func withSocketAddress<R>(_ address: IPAddress, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        let text = A.text(address)
-        if address.family == .ipv4 {
-            var storage = sockaddr_in()
-            storage.sin_family = sa_family_t(AF_INET)
-            storage.sin_port = port.bigEndian
-            inet_pton(AF_INET, text, &storage.sin_addr)
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-        }
-        var storage = sockaddr_in6()
-        storage.sin6_family = sa_family_t(AF_INET6)
-        storage.sin6_port = port.bigEndian
-        inet_pton(AF_INET6, text, &storage.sin6_addr)
-        return withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-        }
     }
 }
 

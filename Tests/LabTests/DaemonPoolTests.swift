@@ -98,22 +98,7 @@ struct DaemonPoolTests {
         try await withDaemon(Self.poolsYAML(ranges, refresh: 30)) { daemon in
             let client = try daemon.client()
             for address in [v4, v6] {
-                let free = try await PoolLab.waitForVerdict(client, address, maxAgeMilliseconds: 30_000, timeout: .seconds(3)) {
-                    $0.state == "free" && $0.isCached == true
-                }
-                #expect(free != nil)
-                try await PoolLab.withHost(lab, address) {
-                    let spoke = ContinuousClock.now
-                    try PoolLab.speakToDut(lab, from: address)
-                    let answer = try await PoolLab.waitForVerdict(client, address, maxAgeMilliseconds: 30_000, timeout: .seconds(3)) {
-                        $0.state == "in_use"
-                    }
-                    let took = ContinuousClock.now - spoke
-                    #expect(answer?.evidence == "neighbor", "\(String(describing: answer))")
-                    #expect(answer?["mac"]?.stringValue?.count == 17)
-                    #expect(answer?.isCached == true)
-                    #expect(took < .seconds(1), "in use after \(took)")
-                }
+                try await PoolLab.expectInUseOnceItSpeaks(lab, client, address)
             }
             let figures = try PoolLab.figures(client)
             #expect(figures[ranges[0]]?["passive_hits"]?.intValue == 1)
@@ -132,19 +117,7 @@ struct DaemonPoolTests {
             daemon.signal(SIGHUP)
             _ = try daemon.notifications.next("RELOADING", timeout: .seconds(5))
             _ = try daemon.notifications.next("READY", value: "1", timeout: .seconds(5))
-            let free = try await PoolLab.waitForVerdict(client, address, maxAgeMilliseconds: 30_000, timeout: .seconds(3)) {
-                $0.state == "free" && $0.isCached == true
-            }
-            #expect(free != nil)
-            try await PoolLab.withHost(lab, address) {
-                let spoke = ContinuousClock.now
-                try PoolLab.speakToDut(lab, from: address)
-                let answer = try await PoolLab.waitForVerdict(client, address, maxAgeMilliseconds: 30_000, timeout: .seconds(3)) {
-                    $0.state == "in_use"
-                }
-                #expect(answer?.evidence == "neighbor", "\(String(describing: answer))")
-                #expect(ContinuousClock.now - spoke < .seconds(1))
-            }
+            try await PoolLab.expectInUseOnceItSpeaks(lab, client, address)
         }
     }
 

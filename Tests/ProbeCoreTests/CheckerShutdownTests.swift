@@ -40,9 +40,11 @@ import Testing
         async let started = checker.check(CheckRequest(addr: address))
         await prober.waitUntilPending(address)
         checker.shutdown()
-        async let loop: Void = checker.run()
+        let loop = Task { await checker.run() }
+        // run() waits for the probe in flight (it parks until the last one ends).
+        await CheckerFixture.until { checker.state.withLock { $0.drained != nil } }
         prober.release(address, with: .timeout)
-        await loop
+        await loop.value
         #expect(await started == .success(Verdict(addr: address, state: .free, evidence: .timeout)))
     }
 

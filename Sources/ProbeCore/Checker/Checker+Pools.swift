@@ -5,9 +5,8 @@ import Synchronization
 extension Checker {
     /// A sweep probe the checker admitted, for the sweeper to start (``start(_:ended:)``).
     package struct SweepProbe: Sendable, Hashable {
+        /// The probe; its `startedAt` is when it was admitted.
         let job: ProbeJob
-        /// When it was admitted (``MonotonicTime``).
-        let admittedAt: UInt64
 
         /// The address it probes.
         package var address: IPAddress { job.address }
@@ -115,7 +114,7 @@ extension Checker {
         state.inFlight.add(InFlightProbe(id: job.id, deadline: deadline, waiters: WaiterList()), for: address)
         state.counters.probesStarted += 1
         state.pools.sweepStarted(job.id)
-        return .started(SweepProbe(job: job, admittedAt: now))
+        return .started(SweepProbe(job: job))
     }
 
     /// Starts a sweep probe at ``ProbePriority/background`` priority (its echoes wait while any

@@ -68,7 +68,6 @@ extension Checker: Service {
             state.accepting = false
             state.abandoned = true
             let waiters = state.inFlight.removeAll()
-            state.waiting = 0
             for waiter in waiters where waiter.counted { state.count(error) }
             defer { state.drained = nil }
             return (waiters, state.drained)

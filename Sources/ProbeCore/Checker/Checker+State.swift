@@ -54,8 +54,6 @@ extension Checker {
         /// deadline could not wait for the one already running.
         var inFlight = InFlightTable()
         var nextProbe: UInt64 = 0
-        /// Requests waiting for a probe now.
-        var waiting = 0
         /// Whether new probes may be started; false once shutdown begins.
         var accepting = true
         var running = false
@@ -96,7 +94,6 @@ extension Checker {
             // make the request wait past what it asked for.
             if inFlight.join(address, endingBy: deadline + Checker.joinSlack, waiter: waiter) {
                 counters.coalesced += 1
-                waiting += 1
                 return .joined
             }
             guard accepting else {
@@ -112,7 +109,6 @@ extension Checker {
             nextProbe += 1
             inFlight.add(InFlightProbe(id: job.id, deadline: deadline, waiters: WaiterList(waiter)), for: address)
             counters.probesStarted += 1
-            waiting += 1
             return .start(job)
         }
 
@@ -138,7 +134,6 @@ extension Checker {
             case .failure(let error):
                 if outcome != nil { counters.probeErrors[error.code, default: 0] += 1 }
             }
-            waiting -= probe.waiters.count
             probe.waiters.forEach { waiter in
                 guard waiter.counted else { return }
                 switch result {

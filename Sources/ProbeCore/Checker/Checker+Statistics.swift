@@ -10,7 +10,7 @@ extension Checker {
             statistics.cacheEvictions = state.cache.evictions
             statistics.cacheExpirations = state.cache.expirations
             statistics.inFlight = state.inFlight.count
-            statistics.waiting = state.waiting
+            statistics.waiting = state.inFlight.waiterCount
             let histogram = state.roundTrips
             if let p50 = histogram.percentile(0.5), let p90 = histogram.percentile(0.9),
                 let p99 = histogram.percentile(0.99)

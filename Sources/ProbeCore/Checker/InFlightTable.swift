@@ -13,6 +13,12 @@ extension Checker {
         /// Probes in flight.
         var count: Int { probes.count + overflow.values.reduce(0) { $0 + $1.count } }
 
+        /// Requests waiting for the probes in flight (O(probes): for `stats`).
+        var waiterCount: Int {
+            probes.values.reduce(0) { $0 + $1.waiters.count }
+                + overflow.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.waiters.count } }
+        }
+
         /// Whether any probe of `address` is in flight.
         func contains(_ address: IPAddress) -> Bool { probes[address] != nil }
 

@@ -131,11 +131,6 @@ package final class EchoSocket {
         return EchoSocketError(code: .system, family: family, message: "setsockopt(\(label)) on the \(family) ICMP socket failed: \(Self.describe(errno: code))", errno: code)
     }
 
-    /// Sends one datagram; returns 0, or the errno of the failure.
-    package func send(_ bytes: UnsafeRawBufferPointer, to target: EchoTarget) -> Int32 {
-        Self.send(bytes, descriptor: descriptor, to: target)
-    }
-
     /// Sends one datagram on the socket `descriptor` (the engine's loop, outside its lock).
     ///
     /// - Returns: 0, or the `errno` of the failed `sendto`.
