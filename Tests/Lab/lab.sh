@@ -14,7 +14,9 @@
 # namespaces, so no name ever reaches the host's namespace):
 #
 #   <p>-dut     veth0 198.51.100.1/24 2001:db8:100::1/64   ping_group_range "0 2147483647"
-#               sink0 (ifb, arp off): 203.0.113.0/25 198.18.0.0/15 2001:db8:200::/64
+#               sink0 (ifb, arp off): 203.0.113.0/25 2001:db8:200::/64 on-link, and
+#                 198.18.0.0/15 behind a router on it (via 203.0.113.126), as a DHCP server's
+#                 relayed subnets are: one neighbour entry (the router's) for all its targets
 #               prohibit 203.0.113.128/26 2001:db8:300::/64
 #               unreachable 203.0.113.192/27 2001:db8:400::/64
 #               no route: 203.0.113.224/27 2001:db8:500::/64 (no default route)
@@ -151,7 +153,7 @@ link set veth0 up
 address add 198.51.100.$host/24 dev veth0
 address add 2001:db8:100::$host/64 dev veth0 nodad
 route add 203.0.113.0/25 dev sink0
-route add 198.18.0.0/15 dev sink0
+route add 198.18.0.0/15 via 203.0.113.126 dev sink0
 route add 2001:db8:200::/64 dev sink0
 route add prohibit 203.0.113.128/26
 route add prohibit 2001:db8:300::/64

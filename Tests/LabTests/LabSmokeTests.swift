@@ -115,6 +115,20 @@ struct LabSmokeTests {
         for entry in entries { #expect(entry.trimmingCharacters(in: .whitespaces).hasSuffix("NOARP"), "\(entry)") }
     }
 
+    @Test("198.18.0.0/15 lies behind a router: its targets take no neighbour entry of their own", arguments: [false, true])
+    func routedSinkSharesTheRoutersNeighbourEntry(dutRaw: Bool) async throws {
+        let lab = try Lab.required
+        let namespace = Self.namespace(lab, dutRaw: dutRaw)
+        let socket = try LabPingSocket.open(in: namespace, .ipv4, dutRaw ? .raw : .ping)
+        let targets = Array(A.sinkAddresses4(count: 64)[32...])
+        for target in targets { #expect(socket.sendEcho(to: target, sequence: 7, payload: [7]) == 0) }
+        let entries = try Lab.runChecked(
+            nil, ["ip", "-n", namespace, "-4", "neigh", "show", "nud", "all", "dev", Lab.sinkInterface]
+        ).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(entries.contains { $0.hasPrefix("203.0.113.126 ") }, "\(entries)")
+        #expect(!entries.contains { $0.hasPrefix("198.18.") }, "\(entries)")
+    }
+
     @Test("ping sockets: allowed in dut, refused in dutraw", arguments: [LabPingSocket.Family.ipv4, .ipv6])
     func pingSocketPolicy(family: LabPingSocket.Family) async throws {
         let lab = try Lab.required
