@@ -38,8 +38,7 @@ struct ConfigNode {
     var isNull: Bool {
         guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
         if scalar.tag.rawValue == Tag.Name.null.rawValue { return true }
-        return scalar.tag.rawValue == Tag.Name.implicit.rawValue
-            && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+        return Self.isUntyped(scalar.tag) && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
     }
 
     /// What the node is, for "(got …)": the plain text, a quoted string in quotes, `a list`, `a mapping`.
@@ -59,14 +58,20 @@ struct ConfigNode {
         text.count > 60 ? String(text.prefix(57)) + "..." : text
     }
 
-    /// A plain scalar's text when its tag is implicit or `expected`; `nil` for anything else (a quoted
-    /// scalar, an explicit `!!str`). Yams resolves implicit tags in place as it compares keys, so a plain
-    /// scalar's tag may already read as the resolved one.
+    /// A plain scalar's text when it carries no type of its own, or `expected`; `nil` for anything
+    /// else (a quoted scalar, another explicit tag).
     private func plainText(tagged expected: Tag.Name) -> String? {
         guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any,
-            scalar.tag.rawValue == Tag.Name.implicit.rawValue || scalar.tag.rawValue == expected.rawValue
+            Self.isUntyped(scalar.tag) || scalar.tag.rawValue == expected.rawValue
         else { return nil }
         return scalar.string
+    }
+
+    /// Whether a plain scalar's tag says nothing of its type. The document is composed with Yams'
+    /// rule-less resolver (``YAMLDocument``), which resolves an implicit tag to `!!str` in place once
+    /// it is read (comparing keys reads it); so an explicit `!!str` on a plain scalar reads the same.
+    private static func isUntyped(_ tag: Tag) -> Bool {
+        tag.rawValue == Tag.Name.implicit.rawValue || tag.rawValue == Tag.Name.str.rawValue
     }
 
     // MARK: Scalars

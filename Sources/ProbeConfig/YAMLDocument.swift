@@ -3,9 +3,14 @@ import Yams
 /// Turns YAML text into one Yams ``Node`` tree, and Yams' errors into ``ConfigurationError``s with a line.
 enum YAMLDocument {
     /// The document's root node; `nil` when the text holds no document (empty, or only comments).
+    ///
+    /// Composed with Yams' rule-less resolver: every plain scalar reads as a string, and the
+    /// configuration types each value itself (``ConfigNode``). Yams' default resolver matches every
+    /// scalar against regular expressions, which would load ICU into the daemon: about 1 MiB of its
+    /// resident memory for the life of the process, to read one small file.
     static func compose(yaml: String, fileName: String) throws(ConfigurationError) -> Node? {
         do {
-            return try Yams.compose(yaml: yaml)
+            return try Yams.compose(yaml: yaml, .basic)
         } catch let error as YamlError {
             throw convert(error, yaml: yaml, fileName: fileName)
         } catch {
@@ -84,7 +89,7 @@ enum YAMLDocument {
             message: "the same key is given twice in one mapping"
         )
         guard let marked = insert(marker, atLine: mark.line, column: mark.column, of: yaml),
-            let root = try? Yams.compose(yaml: marked),
+            let root = try? Yams.compose(yaml: marked, .basic),
             let found = find(markedKey: key, in: root, path: "")
         else { return error }
         error.keyPath = found.path
