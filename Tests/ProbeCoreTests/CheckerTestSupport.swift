@@ -16,6 +16,7 @@ final class ScriptedProber: Prober {
     private struct Pending {
         var address: IPAddress
         var attempts: Int
+        var tag: UInt64
         var completion: ProbeCompletion
     }
 
@@ -60,11 +61,11 @@ final class ScriptedProber: Prober {
             let (scripted, ready) = state.withLock { state -> (ProbeOutcome.Result?, [CheckedContinuation<Void, Never>]) in
                 state.calls.append(Call(address: probe.address, timeout: probe.timeout, attempts: probe.attempts))
                 if let scripted = state.scripted[probe.address] { return (scripted, []) }
-                state.pending.append(Pending(address: probe.address, attempts: probe.attempts, completion: probe.completion))
+                state.pending.append(Pending(address: probe.address, attempts: probe.attempts, tag: probe.tag, completion: probe.completion))
                 return (nil, state.satisfiedWatchers())
             }
             if let scripted {
-                probe.completion(ProbeOutcome(target: probe.address, result: scripted, echoesSent: probe.attempts, startedAt: 0))
+                probe.completion(ProbeOutcome(target: probe.address, result: scripted, echoesSent: probe.attempts, startedAt: 0, tag: probe.tag))
             }
             for watcher in ready { watcher.resume() }
         }
@@ -86,7 +87,7 @@ final class ScriptedProber: Prober {
             return matching
         }
         for probe in released {
-            probe.completion(ProbeOutcome(target: address, result: result, echoesSent: probe.attempts, startedAt: 0))
+            probe.completion(ProbeOutcome(target: address, result: result, echoesSent: probe.attempts, startedAt: 0, tag: probe.tag))
         }
         return released.count
     }

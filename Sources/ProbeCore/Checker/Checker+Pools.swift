@@ -111,7 +111,7 @@ extension Checker {
         )
         state.nextProbe += 1
         let deadline = now + Configuration.nanoseconds(milliseconds: timeout)
-        state.inFlight.add(InFlightProbe(id: job.id, deadline: deadline, waiters: WaiterList()), for: address)
+        state.inFlight.add(InFlightProbe(address: address, id: job.id, deadline: deadline, waiters: WaiterList()))
         state.counters.probesStarted += 1
         state.pools.sweepStarted(job.id)
         return .started(SweepProbe(job: job))

@@ -25,6 +25,7 @@ extension Checker {
 
     /// A probe in flight and who waits for it.
     struct InFlightProbe {
+        var address: IPAddress
         var id: UInt64
         /// When the probe ends at the latest (monotonic ns).
         var deadline: UInt64
@@ -107,7 +108,7 @@ extension Checker {
                 startedAt: receivedAt
             )
             nextProbe += 1
-            inFlight.add(InFlightProbe(id: job.id, deadline: deadline, waiters: WaiterList(waiter)), for: address)
+            inFlight.add(InFlightProbe(address: address, id: job.id, deadline: deadline, waiters: WaiterList(waiter)))
             counters.probesStarted += 1
             return .start(job)
         }

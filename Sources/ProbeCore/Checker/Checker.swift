@@ -130,21 +130,38 @@ package final class Checker: Sendable {
     /// nanoseconds past its deadline (0 when on time).
     func start(_ jobs: [ProbeJob], priority: ProbePriority, ended: (@Sendable (UInt64) -> Void)? = nil) {
         guard !jobs.isEmpty else { return }
+        let settle: @Sendable (OutcomeQueue.Item) -> Void = { item in
+            // Sweep outcomes trickle in (pools_max_pps at most): settling each where it ends costs
+            // less than waking an event loop for it.
+            if priority == .normal, let outcomes = self.outcomes {
+                outcomes.add(item) { self.settle($0) }
+            } else {
+                self.settle(CollectionOfOne(item))
+            }
+        }
+        guard let ended else {
+            // One completion for the whole batch, told apart by the tag (the probe's id): 30,000
+            // probes may be in flight, and none holds a closure of its own.
+            let completion: ProbeCompletion = { outcome in
+                settle(OutcomeQueue.Item(probe: outcome.tag, outcome: outcome, due: 0, ended: nil))
+            }
+            prober.start(
+                jobs.map { job in
+                    ProbeStart(
+                        address: job.address, timeout: job.timeout, attempts: job.attempts, priority: priority,
+                        startedAt: job.startedAt, tag: job.id, completion: completion)
+                }
+            )
+            return
+        }
         prober.start(
             jobs.map { job in
-                // The completion holds as little as it can: 30,000 of them may wait at once.
-                let probe = job.id
-                let due = ended == nil ? 0 : job.startedAt &+ MonotonicTime.nanoseconds(job.timeout)
-                return ProbeStart(address: job.address, timeout: job.timeout, attempts: job.attempts, priority: priority, startedAt: job.startedAt) {
-                    outcome in
-                    let item = OutcomeQueue.Item(probe: probe, outcome: outcome, due: due, ended: ended)
-                    // Sweep outcomes trickle in (pools_max_pps at most): settling each where it
-                    // ends costs less than waking an event loop for it.
-                    if priority == .normal, let outcomes = self.outcomes {
-                        outcomes.add(item) { self.settle($0) }
-                    } else {
-                        self.settle(CollectionOfOne(item))
-                    }
+                let due = job.startedAt &+ MonotonicTime.nanoseconds(job.timeout)
+                return ProbeStart(
+                    address: job.address, timeout: job.timeout, attempts: job.attempts, priority: priority,
+                    startedAt: job.startedAt, tag: job.id
+                ) { outcome in
+                    settle(OutcomeQueue.Item(probe: outcome.tag, outcome: outcome, due: due, ended: ended))
                 }
             }
         )

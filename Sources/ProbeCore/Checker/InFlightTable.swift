@@ -1,31 +1,35 @@
 import ProbeProtocol
 
 extension Checker {
-    /// The probes in flight, by address, and who waits for each. Usually one probe an address,
-    /// held without any allocation of its own; the rare second one (a request whose deadline
-    /// could not wait for the first) goes to an overflow table.
+    /// The probes in flight, by address, and who waits for each: one slot a probe in an array that
+    /// does not shrink (its peak is `max_in_flight`), found through an ``AddressIndex``: about 100 bytes
+    /// a probe, and no allocation of its own. The rare second probe of an address
+    /// (a request whose deadline could not wait for the first) goes to an overflow table.
     struct InFlightTable {
-        private var probes: [IPAddress: InFlightProbe] = [:]
+        private var slots: [InFlightProbe?] = []
+        private var freeSlots: [Int32] = []
+        private var index = AddressIndex()
+        private let seed = UInt64.random(in: 0...UInt64.max)
         private var overflow: [IPAddress: [InFlightProbe]] = [:]
 
-        var isEmpty: Bool { probes.isEmpty }
+        var isEmpty: Bool { index.count == 0 }
 
         /// Probes in flight.
-        var count: Int { probes.count + overflow.values.reduce(0) { $0 + $1.count } }
+        var count: Int { index.count + overflow.values.reduce(0) { $0 + $1.count } }
 
-        /// Requests waiting for the probes in flight (O(probes): for `stats`).
+        /// Requests waiting for the probes in flight (O(slots): for `stats`).
         var waiterCount: Int {
-            probes.values.reduce(0) { $0 + $1.waiters.count }
+            slots.reduce(0) { $0 + ($1?.waiters.count ?? 0) }
                 + overflow.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.waiters.count } }
         }
 
         /// Whether any probe of `address` is in flight.
-        func contains(_ address: IPAddress) -> Bool { probes[address] != nil }
+        func contains(_ address: IPAddress) -> Bool { slot(of: address) != nil }
 
         /// Adds `waiter` to a probe of `address` that ends by `deadline`, if there is one.
         mutating func join(_ address: IPAddress, endingBy deadline: UInt64, waiter: Waiter) -> Bool {
-            if let probe = probes[address], probe.deadline <= deadline {
-                probes[address]!.waiters.append(waiter)
+            if let slot = slot(of: address), slots[Int(slot)]!.deadline <= deadline {
+                slots[Int(slot)]!.waiters.append(waiter)
                 return true
             }
             if let index = overflow[address]?.firstIndex(where: { $0.deadline <= deadline }) {
@@ -35,23 +39,39 @@ extension Checker {
             return false
         }
 
-        mutating func add(_ probe: InFlightProbe, for address: IPAddress) {
-            if probes[address] == nil {
-                probes[address] = probe
-            } else {
-                overflow[address, default: []].append(probe)
+        mutating func add(_ probe: InFlightProbe) {
+            guard slot(of: probe.address) == nil else {
+                overflow[probe.address, default: []].append(probe)
+                return
             }
+            let slot: Int32
+            if let free = freeSlots.popLast() {
+                slot = free
+                slots[Int(slot)] = probe
+            } else {
+                slot = Int32(slots.count)
+                slots.append(probe)
+            }
+            let (probes, seed) = (slots, self.seed)
+            index.insert(slot, hash: Self.hash(probe.address, seed: seed)) { Self.hash(probes[Int($0)]!.address, seed: seed) }
         }
 
         /// Takes probe `id` of `address` out of the table.
         mutating func remove(_ address: IPAddress, id: UInt64) -> InFlightProbe? {
-            if let probe = probes[address], probe.id == id {
+            if let slot = slot(of: address), let probe = slots[Int(slot)], probe.id == id {
                 // The next probe of the address, if any, takes its place.
                 if var others = overflow.removeValue(forKey: address) {
-                    probes[address] = others.removeFirst()
+                    slots[Int(slot)] = others.removeFirst()
                     if !others.isEmpty { overflow[address] = others }
                 } else {
-                    probes[address] = nil
+                    do {
+                        // The closure reads the slots while the index changes: through a local
+                        // reference, gone before the slots change (or they would be copied).
+                        let (probes, seed) = (slots, self.seed)
+                        index.remove(slot, hash: Self.hash(address, seed: seed)) { Self.hash(probes[Int($0)]!.address, seed: seed) }
+                    }
+                    slots[Int(slot)] = nil
+                    freeSlots.append(slot)
                 }
                 return probe
             }
@@ -64,13 +84,23 @@ extension Checker {
         /// Empties the table, returning every waiter.
         mutating func removeAll() -> [Waiter] {
             var waiters: [Waiter] = []
-            for probe in probes.values { probe.waiters.forEach { waiters.append($0) } }
+            for probe in slots { probe?.waiters.forEach { waiters.append($0) } }
             for others in overflow.values {
                 for probe in others { probe.waiters.forEach { waiters.append($0) } }
             }
-            probes = [:]
+            slots = []
+            freeSlots = []
+            index.removeAll()
             overflow = [:]
             return waiters
+        }
+
+        private func slot(of address: IPAddress) -> Int32? {
+            index.find(hash: Self.hash(address, seed: seed)) { slots[Int($0)]!.address == address }
+        }
+
+        private static func hash(_ address: IPAddress, seed: UInt64) -> UInt64 {
+            VerdictCache.Key(address).hash(seed: seed)
         }
     }
 

@@ -1,72 +1,33 @@
 extension VerdictCache {
-    // The index: an open-addressing table of slot numbers with linear probing. Deletion shifts
-    // the rest of a run back, so there are no tombstones and a lookup stops at the first empty
-    // bucket.
+    // The index (``AddressIndex``) over the slots: hashed from an address's halves and family
+    // with the cache's seed; the zone, rare, only in the comparison.
 
     @inline(__always)
-    func bucket(ofHigh high: UInt64, low: UInt64, ipv6: Bool) -> Int {
-        Int(truncatingIfNeeded: Key(high: high, low: low, ipv6: ipv6).hash(seed: seed)) & (buckets.count - 1)
+    static func hash(of stored: Slot, seed: UInt64) -> UInt64 {
+        Key(high: stored.high, low: stored.low, ipv6: stored.flags & Slot.ipv6 != 0).hash(seed: seed)
     }
 
     /// The slot holding `key`, zone included.
     @inline(__always)
     func find(_ key: Key) -> Int32? {
-        guard !buckets.isEmpty else { return nil }
-        let mask = buckets.count - 1
-        var position = Int(truncatingIfNeeded: key.hash(seed: seed)) & mask
-        while true {
-            let slot = buckets[position]
-            if slot == Self.none { return nil }
+        index.find(hash: key.hash(seed: seed)) { slot in
             let stored = slots[Int(slot)]
-            if stored.holds(key), (stored.hasZone || key.zone != nil) ? extras[slot]?.zone == key.zone : true {
-                return slot
-            }
-            position = (position + 1) & mask
+            return stored.holds(key) && ((stored.hasZone || key.zone != nil) ? extras[slot]?.zone == key.zone : true)
         }
     }
 
     mutating func addToIndex(_ slot: Int32) {
-        // At most three quarters full.
-        if (entryCount + 1) * 4 > buckets.count * 3 { rebuildIndex(capacity: max(16, buckets.count * 2)) }
-        let stored = slots[Int(slot)]
-        let mask = buckets.count - 1
-        var position = bucket(ofHigh: stored.high, low: stored.low, ipv6: stored.flags & Slot.ipv6 != 0)
-        while buckets[position] != Self.none { position = (position + 1) & mask }
-        buckets[position] = slot
+        // The closures read the slots while the index changes: through a local reference.
+        let (slots, seed) = (self.slots, self.seed)
+        if index.count == 0 {
+            // Sized for the bound at once, as the slots are: no rebuilds on the way up.
+            index.reserve(min(maxEntries, 1 << 20)) { Self.hash(of: slots[Int($0)], seed: seed) }
+        }
+        index.insert(slot, hash: Self.hash(of: slots[Int(slot)], seed: seed)) { Self.hash(of: slots[Int($0)], seed: seed) }
     }
 
-    /// Takes `slot` out of the table, shifting later entries of its run back (no tombstones).
     mutating func removeFromIndex(_ slot: Int32) {
-        let stored = slots[Int(slot)]
-        let mask = buckets.count - 1
-        var hole = bucket(ofHigh: stored.high, low: stored.low, ipv6: stored.flags & Slot.ipv6 != 0)
-        while buckets[hole] != slot { hole = (hole + 1) & mask }
-        var next = hole
-        while true {
-            next = (next + 1) & mask
-            let moving = buckets[next]
-            if moving == Self.none { break }
-            let other = slots[Int(moving)]
-            let home = bucket(ofHigh: other.high, low: other.low, ipv6: other.flags & Slot.ipv6 != 0)
-            // Move it into the hole unless its home lies cyclically in (hole, next].
-            let homeAfterHole = (home - hole) & mask
-            let nextAfterHole = (next - hole) & mask
-            if homeAfterHole == 0 || homeAfterHole > nextAfterHole {
-                buckets[hole] = moving
-                hole = next
-            }
-        }
-        buckets[hole] = Self.none
-    }
-
-    mutating func rebuildIndex(capacity: Int) {
-        buckets = [Int32](repeating: Self.none, count: capacity)
-        let mask = capacity - 1
-        for position in slots.indices where slots[position].isOccupied {
-            let stored = slots[position]
-            var bucket = bucket(ofHigh: stored.high, low: stored.low, ipv6: stored.flags & Slot.ipv6 != 0)
-            while buckets[bucket] != Self.none { bucket = (bucket + 1) & mask }
-            buckets[bucket] = Int32(position)
-        }
+        let (slots, seed) = (self.slots, self.seed)
+        index.remove(slot, hash: Self.hash(of: slots[Int(slot)], seed: seed)) { Self.hash(of: slots[Int($0)], seed: seed) }
     }
 }

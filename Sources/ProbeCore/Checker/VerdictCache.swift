@@ -30,8 +30,8 @@ package struct VerdictCache: Sendable {
     var slots: [Slot] = []
     /// Zones, reasons and unusual MACs, by slot (rare).
     var extras: [Int32: Extras] = [:]
-    /// The hash table: slot numbers, ``none`` for an empty bucket; a power of two long.
-    var buckets: [Int32] = []
+    /// Finds the slot of an address.
+    var index = AddressIndex()
     var entryCount = 0
     let seed = UInt64.random(in: 0...UInt64.max)
     /// The first free slot, chained through ``Slot/next``.
@@ -216,7 +216,7 @@ package struct VerdictCache: Sendable {
         let removed = entryCount
         slots = []
         extras = [:]
-        buckets = []
+        index.removeAll()
         entryCount = 0
         freeHead = Self.none
         head = Self.none

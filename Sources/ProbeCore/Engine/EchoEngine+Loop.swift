@@ -250,7 +250,7 @@ extension EchoEngine.State {
             let slot = echo.event.slot
             switch echo.error {
             case 0:
-                probes[Int(slot)]!.echoesSent += 1
+                probes[Int(slot)]!.countEcho()
                 if echo.sentAt <= record.sendBy { probes[Int(slot)]!.sentInTime = true }
                 statistics.echoesSent += 1
             case EHOSTUNREACH:

@@ -48,6 +48,9 @@ extension EchoEngine {
             self.slotBySequence = [[Int32](repeating: -1, count: SequenceAllocator.capacity), [Int32](repeating: -1, count: SequenceAllocator.capacity)]
             self.pacer = SendPacer(ratePerSecond: configuration.maxPacketsPerSecond, now: now)
             self.maxInFlight = configuration.maxInFlight
+            // Room for every probe allowed at once (pages are touched only as probes fill them):
+            // growing by doubling would copy every record and leave the old arrays behind in the heap.
+            probes.reserveCapacity(min(configuration.maxInFlight, 1 << 20))
         }
 
         /// A finished probe waiting to be handed to its caller.
@@ -69,7 +72,9 @@ extension EchoEngine {
         }
 
         /// Takes a slot and a sequence number for a new probe, or says why not.
-        mutating func reserve(address: IPAddress, timeout: UInt64, attempts: Int, background: Bool, now: UInt64) -> Reservation {
+        mutating func reserve(
+            address: IPAddress, timeout: UInt64, attempts: Int, background: Bool, now: UInt64, tag: UInt64 = 0
+        ) -> Reservation {
             if stopped || stopRequested { return .refused(.unavailable(reason: "shutting down")) }
             let family: EchoFamily = address.family == .ipv4 ? .ipv4 : .ipv6
             guard sockets[family.rawValue] != nil else {
@@ -98,7 +103,6 @@ extension EchoEngine {
                 id: id,
                 address: address,
                 target: target,
-                family: family,
                 sequence: sequence,
                 token: .random(in: 0...UInt64.max),
                 startedAt: now,
@@ -106,7 +110,8 @@ extension EchoEngine {
                 sendBy: now + timeout / 2,
                 interval: timeout / UInt64(attempts),
                 attempts: attempts,
-                background: background
+                background: background,
+                tag: tag
             )
             probes[Int(slot)]!.onLink = onLink
             if onLink { onLinkInFlight += 1 }
@@ -157,7 +162,7 @@ extension EchoEngine {
             case .notSent, .unavailable, .overloaded: statistics.notSent += 1
             }
             guard let completion = record.completion else { return nil }
-            let outcome = ProbeOutcome(target: record.address, result: result, echoesSent: record.echoesSent, startedAt: record.startedAt)
+            let outcome = ProbeOutcome(target: record.address, result: result, echoesSent: record.echoesSent, startedAt: record.startedAt, tag: record.tag)
             return Completion(completion: completion, outcome: outcome)
         }
 

@@ -201,7 +201,8 @@ package final class EchoEngine: Sendable {
                     timeout: MonotonicTime.nanoseconds(probe.timeout),
                     attempts: max(1, probe.attempts),
                     background: probe.priority == .background,
-                    now: probe.startedAt
+                    now: probe.startedAt,
+                    tag: probe.tag
                 )
                 switch reservation {
                 case .refused(let result):
@@ -215,7 +216,7 @@ package final class EchoEngine: Sendable {
         if wake { wakeLoop() }
         for (index, result) in refused {
             let probe = probes[index]
-            probe.completion(ProbeOutcome(target: probe.address, result: result, echoesSent: 0, startedAt: probe.startedAt))
+            probe.completion(ProbeOutcome(target: probe.address, result: result, echoesSent: 0, startedAt: probe.startedAt, tag: probe.tag))
         }
     }
 

@@ -4,12 +4,12 @@ package import ProbeProtocol
 /// A probe target as the socket layer needs it: a ready socket address and the fields replies are
 /// compared against.
 package struct EchoTarget: Sendable, Hashable {
-    package var family: EchoFamily
     /// IPv4: the address in host order in `low`. IPv6: both halves.
     package var high: UInt64
     package var low: UInt64
     /// IPv6 scope (interface index) for link-local targets, else 0.
     package var scopeID: UInt32
+    package var family: EchoFamily
 
     /// Builds the target of `address`; nil when its zone names no interface.
     package init?(_ address: IPAddress) {

@@ -31,11 +31,14 @@ package struct ProbeOutcome: Sendable, Hashable {
     package var echoesSent: Int
     /// Monotonic time at which the probe began, in nanoseconds.
     package var startedAt: UInt64
+    /// The caller's number for the probe (``ProbeStart/tag``).
+    package var tag: UInt64
 
-    package init(target: IPAddress, result: Result, echoesSent: Int, startedAt: UInt64) {
+    package init(target: IPAddress, result: Result, echoesSent: Int, startedAt: UInt64, tag: UInt64 = 0) {
         self.target = target
         self.result = result
         self.echoesSent = echoesSent
         self.startedAt = startedAt
+        self.tag = tag
     }
 }

@@ -4,26 +4,63 @@ import ProbeProtocol
 /// decide at its deadline.
 struct ProbeRecord {
     let id: UInt64
-    let address: IPAddress
-    let target: EchoTarget
-    let family: EchoFamily
-    let sequence: UInt16
     let token: UInt64
     let startedAt: UInt64
     let deadline: UInt64
     /// Silence means `free` only if an echo left by this time (half the deadline still to run).
     let sendBy: UInt64
     let interval: UInt64
-    let attempts: Int
+    /// The caller's number for the probe (``ProbeStart/tag``).
+    let tag: UInt64
+    let target: EchoTarget
+    let sequence: UInt16
+    var lastSendError: Int32 = 0
+    private let attemptCount: UInt8
+    private var echoCount: UInt8 = 0
     /// A pool sweep's probe: its echoes yield to on-demand ones.
     let background: Bool
     /// The target is on a directly connected link: the probe holds a neighbour-table entry.
     var onLink = false
-    var echoesSent = 0
     var sentInTime = false
-    var lastSendError: Int32 = 0
+    /// The zone of a link-local IPv6 target, as the caller wrote it (the rest of the address is in
+    /// ``target``).
+    let zone: String?
     /// Set once the caller is waiting; until then the probe is reserved but not scheduled.
     var completion: ProbeCompletion?
+
+    init(
+        id: UInt64, address: IPAddress, target: EchoTarget, sequence: UInt16, token: UInt64, startedAt: UInt64,
+        deadline: UInt64, sendBy: UInt64, interval: UInt64, attempts: Int, background: Bool, tag: UInt64 = 0
+    ) {
+        self.tag = tag
+        self.id = id
+        self.token = token
+        self.startedAt = startedAt
+        self.deadline = deadline
+        self.sendBy = sendBy
+        self.interval = interval
+        self.target = target
+        self.sequence = sequence
+        self.attemptCount = UInt8(clamping: attempts)
+        self.background = background
+        if case .v6(let v6) = address { zone = v6.zone } else { zone = nil }
+    }
+
+    /// The address probed, as the caller gave it.
+    var address: IPAddress {
+        switch target.family {
+        case .ipv4: .v4(IPv4Address(UInt32(truncatingIfNeeded: target.low)))
+        case .ipv6: .v6(IPv6Address(high: target.high, low: target.low, zone: zone))
+        }
+    }
+
+    var family: EchoFamily { target.family }
+    /// Echo requests to send (at most 255).
+    var attempts: Int { Int(attemptCount) }
+    /// Echo requests sent so far.
+    var echoesSent: Int { Int(echoCount) }
+
+    mutating func countEcho() { echoCount &+= 1 }
 }
 
 /// Where a probe's outcome goes: called once, on the engine's loop thread (or on the caller's

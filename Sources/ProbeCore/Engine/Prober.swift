@@ -20,6 +20,9 @@ package struct ProbeStart: Sendable {
     package var priority: ProbePriority
     /// When the deadline starts counting (``MonotonicTime``): when the request was read.
     package var startedAt: UInt64
+    /// The caller's own number for the probe, handed back in its outcome (``ProbeOutcome/tag``):
+    /// one completion can then serve a whole batch of probes, with no closure for each.
+    package var tag: UInt64
     package var completion: ProbeCompletion
 
     package init(
@@ -28,6 +31,7 @@ package struct ProbeStart: Sendable {
         attempts: Int,
         priority: ProbePriority = .normal,
         startedAt: UInt64,
+        tag: UInt64 = 0,
         completion: @escaping ProbeCompletion
     ) {
         self.address = address
@@ -35,6 +39,7 @@ package struct ProbeStart: Sendable {
         self.attempts = attempts
         self.priority = priority
         self.startedAt = startedAt
+        self.tag = tag
         self.completion = completion
     }
 }
