@@ -16,11 +16,36 @@ extension Checker {
     /// whatever thread ended the probe (the engine's loop thread in the daemon). It must not block.
     package typealias Answer = @Sendable (Result<Verdict, ProbeError>) -> Void
 
+    /// Where the answers of the requests of one read go, each told its request's id: one closure
+    /// for them all (a closure for each would cost a probe in flight about 80 bytes more).
+    package typealias SharedAnswer = @Sendable (Result<Verdict, ProbeError>, ResponseID) -> Void
+
     /// A request waiting for the verdict of a probe in flight.
     struct Waiter {
-        let answer: Answer
+        enum Destination {
+            case own(Answer)
+            case shared(SharedAnswer, ResponseID)
+        }
+
+        let destination: Destination
         /// Whether its answer counts in `answers`/`errors` (a `check`; a `pick` counts its own).
         let counted: Bool
+
+        init(answer: @escaping Answer, counted: Bool) {
+            self.init(.own(answer), counted: counted)
+        }
+
+        init(_ destination: Destination, counted: Bool) {
+            self.destination = destination
+            self.counted = counted
+        }
+
+        func answer(_ result: Result<Verdict, ProbeError>) {
+            switch destination {
+            case .own(let answer): answer(result)
+            case .shared(let answer, let id): answer(result, id)
+            }
+        }
     }
 
     /// A probe in flight and who waits for it.

@@ -87,9 +87,19 @@ package final class Checker: Sendable {
     /// ``check(_:receivedAt:answer:)``, under one acquisition of the lock, and starts the probes
     /// they need with one call to the prober.
     package func check(_ checks: [(request: CheckRequest, answer: Answer)], receivedAt: UInt64) {
+        check(checks.lazy.map { ($0.request, Waiter(answer: $0.answer, counted: true)) }, receivedAt: receivedAt)
+    }
+
+    /// Answers the `check`s read together like ``check(_:receivedAt:)``, through one `answer`
+    /// for them all, which is told each request's id: the query server's path.
+    package func check(_ checks: [(request: CheckRequest, id: ResponseID)], receivedAt: UInt64, answer: @escaping SharedAnswer) {
+        check(checks.lazy.map { ($0.request, Waiter(.shared(answer, $0.id), counted: true)) }, receivedAt: receivedAt)
+    }
+
+    private func check(_ checks: some Collection<(CheckRequest, Waiter)>, receivedAt: UInt64) {
         let now = clock()
         let receivedAt = min(receivedAt, now)
-        var answered: [(Answer, Result<Verdict, ProbeError>)] = []
+        var answered: [(Waiter, Result<Verdict, ProbeError>)] = []
         var jobs: [ProbeJob] = []
         state.withLock { state in
             for (request, answer) in checks {
@@ -106,7 +116,7 @@ package final class Checker: Sendable {
                     attempts: request.attempts,
                     now: now,
                     receivedAt: receivedAt,
-                    waiter: Waiter(answer: answer, counted: true)
+                    waiter: answer
                 )
                 switch admission {
                 case .answered(let result):
@@ -122,7 +132,7 @@ package final class Checker: Sendable {
                 }
             }
         }
-        for (answer, result) in answered { answer(result) }
+        for (waiter, result) in answered { waiter.answer(result) }
         start(jobs, priority: .normal)
     }
 

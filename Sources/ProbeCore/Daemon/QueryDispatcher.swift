@@ -84,27 +84,27 @@ package struct QueryDispatcher: QueryHandler {
     }
 
     package func answer(_ requests: [Request], receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> [Request] {
-        var checks: [(request: CheckRequest, answer: Checker.Answer)] = []
+        var checks: [(request: CheckRequest, id: ResponseID)] = []
         var declined: [Request] = []
+        let answer: Checker.SharedAnswer = { result, id in
+            switch result {
+            case .success(let verdict): reply(.verdict(verdict, id: id))
+            case .failure(let error): reply(.error(error, id: id))
+            }
+        }
         for request in requests {
             if case .check(let check) = request.operation {
-                let id = ResponseID(request.id)
-                checks.append((check, { result in
-                    switch result {
-                    case .success(let verdict): reply(.verdict(verdict, id: id))
-                    case .failure(let error): reply(.error(error, id: id))
-                    }
-                }))
+                checks.append((check, ResponseID(request.id)))
                 continue
             }
             // Requests take effect in the order they were read: the checks before this one first.
             if !checks.isEmpty {
-                checker.check(checks, receivedAt: receivedAt)
+                checker.check(checks, receivedAt: receivedAt, answer: answer)
                 checks.removeAll()
             }
-            if !answer(request, receivedAt: receivedAt, reply: reply) { declined.append(request) }
+            if !self.answer(request, receivedAt: receivedAt, reply: reply) { declined.append(request) }
         }
-        checker.check(checks, receivedAt: receivedAt)
+        if !checks.isEmpty { checker.check(checks, receivedAt: receivedAt, answer: answer) }
         return declined
     }
 
