@@ -116,7 +116,9 @@ if command -v dpkg-shlibdeps >/dev/null; then
         sed -n 's/^shlibs:Depends=//p') || depends=""
     rm -f "$work/debian/control"
 fi
-[ -n "$depends" ] || depends="libc6, libgcc-s1, libstdc++6, libsystemd0"
+# libc6 2.36 is the first to apply packed relative relocations (DT_RELR), which the release
+# link uses (Package.swift).
+[ -n "$depends" ] || depends="libc6 (>= 2.36), libgcc-s1, libstdc++6, libsystemd0"
 
 installed_size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 cat > "$stage/DEBIAN/control" <<EOF
