@@ -5,6 +5,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <errno.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include "CProbeSys.h"
 
@@ -42,4 +44,17 @@ int cprobe_install_enqueue_global_hook(const void *hook) {
 
 void cprobe_set_thread_name(const char *name) {
     pthread_setname_np(pthread_self(), name);
+}
+
+int cprobe_random_bytes(void *buffer, size_t length) {
+    size_t filled = 0;
+    while (filled < length) {
+        ssize_t got = getrandom((char *)buffer + filled, length - filled, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        filled += (size_t)got;
+    }
+    return 0;
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LabSupport
 import ProbeProtocol
+import Synchronization
 import Testing
 
 @testable import ProbeCore
@@ -17,6 +18,12 @@ struct EchoEngineLabTests {
             #expect(engine.socketKinds[.ipv6] == mode.kind)
             // The receive buffer is sized for bursts, far past the 208 KiB default.
             #expect((engine.receiveBufferBytes[.ipv4] ?? 0) >= 4 << 20)
+            // IPv4 echoes leave with Don't Fragment (no IP identification drawn for each).
+            let descriptor = try #require(engine.state.withLock { $0.sockets[0]?.descriptor })
+            var discovery: Int32 = -1
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            #expect(getsockopt(descriptor, Int32(IPPROTO_IP), IP_MTU_DISCOVER, &discovery, &length) == 0)
+            #expect(discovery == Int32(IP_PMTUDISC_DO))
         }
     }
 

@@ -51,6 +51,9 @@ int cprobe_install_enqueue_global_hook(const void *hook);
 /// show it.
 void cprobe_set_thread_name(const char *name);
 
+/// Fills `length` bytes with the kernel's random numbers (getrandom(2)); returns 0, or -1 with errno.
+int cprobe_random_bytes(void *buffer, size_t length);
+
 int cprobe_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns);
 
 /// CLOCK_MONOTONIC in nanoseconds.

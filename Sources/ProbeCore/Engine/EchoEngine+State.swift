@@ -20,6 +20,7 @@ extension EchoEngine {
         var maxInFlight: Int
         var inFlight = 0
         var nextID: UInt64 = 1
+        var tokens = TokenSource()
         var statistics = EchoStatistics()
         var drops: [UInt32] = [0, 0]
         var neighborEvidence: Bool
@@ -104,7 +105,7 @@ extension EchoEngine {
                 address: address,
                 target: target,
                 sequence: sequence,
-                token: .random(in: 0...UInt64.max),
+                token: tokens.take(),
                 startedAt: now,
                 deadline: now + timeout,
                 sendBy: now + timeout / 2,

@@ -97,6 +97,13 @@ package final class EchoSocket {
         }
         // Count datagrams the kernel drops for lack of buffer space (a control message on each read).
         try set(SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL")
+        if family == .ipv4 {
+            // Don't Fragment on our 44-byte echoes (they never need fragmenting): the kernel then
+            // leaves the IP identification 0 instead of drawing one from its shared generator for
+            // every packet, a few per cent of the cost of each send.
+            var discovery = Int32(IP_PMTUDISC_DO)
+            _ = setsockopt(descriptor, Int32(IPPROTO_IP), IP_MTU_DISCOVER, &discovery, socklen_t(MemoryLayout<Int32>.size))
+        }
         switch (family, kind) {
         case (.ipv4, .dgram):
             // ICMP errors for our echoes arrive on the error queue, with the echo they quote.
