@@ -132,6 +132,9 @@ int main(int argc, char **argv) {
     int bufsize = 16 << 20;
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsize, sizeof bufsize) != 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof bufsize);
+    // Don't Fragment, as probed sets it: the kernel then draws no IP identification per packet.
+    int discovery = IP_PMTUDISC_DO;
+    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &discovery, sizeof discovery);
 
     static struct echo packets[MAX_BATCH];
     static struct sockaddr_in addresses[MAX_BATCH];
