@@ -71,7 +71,8 @@ public final class LabProcess: Sendable {
         let child = try ChildProcess.spawn(command, environment: environment, mergeErrorOutput: false)
         let verbose = ProcessInfo.processInfo.environment["PROBED_LAB_VERBOSE"] == "1"
         let state = LabProcessState(
-            command: command.joined(separator: " "), echoPrefix: verbose ? "[\(child.pid)] " : nil)
+            command: command.joined(separator: " "), echoPrefix: verbose ? "[\(child.pid)] " : nil,
+            keepsErrorOutput: child.errorOutput != nil)
         let pid = child.pid
         let output = child.output
         Thread.detachNewThread { state.readLines(from: output) }

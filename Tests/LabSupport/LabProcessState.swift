@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import Synchronization
 
@@ -32,10 +33,13 @@ final class LabProcessState: Sendable {
     private let data = Mutex(Data())
     private let command: String
     private let echoPrefix: String?
+    /// Signalled once standard error has been read to its end (or at once when it is not kept).
+    private let errorOutputEnded = DispatchSemaphore(value: 0)
 
-    init(command: String, echoPrefix: String?) {
+    init(command: String, echoPrefix: String?, keepsErrorOutput: Bool) {
         self.command = command
         self.echoPrefix = echoPrefix
+        if !keepsErrorOutput { errorOutputEnded.signal() }
     }
 
     // MARK: Reading
@@ -82,6 +86,7 @@ final class LabProcessState: Sendable {
             data.withLock { $0.errorOutput.append(contentsOf: buffer[0..<count]) }
         }
         close(fd)
+        errorOutputEnded.signal()
     }
 
     /// Waits for the process to exit (on a thread of its own), then reaps it under the lock, so
@@ -89,6 +94,9 @@ final class LabProcessState: Sendable {
     func reap(_ pid: pid_t) {
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        // Its standard error ends with it (unless a child of its own still holds it): what it wrote
+        // last is in ``errorOutput`` before anyone learns that it exited.
+        _ = errorOutputEnded.wait(timeout: .now() + .seconds(2))
         let waiters = data.withLock { data in
             data.termination = ChildProcess.wait(for: pid)
             defer { data.exitWaiters.removeAll() }
