@@ -19,6 +19,10 @@ int cprobe_recvmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flag
     return recvmmsg(fd, (struct mmsghdr *)vec, n, flags, NULL);
 }
 
+int cprobe_sendmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flags) {
+    return sendmmsg(fd, (struct mmsghdr *)vec, n, flags);
+}
+
 int cprobe_ppoll(struct pollfd *fds, nfds_t n, int64_t timeout_ns) {
     if (timeout_ns < 0) {
         return ppoll(fds, n, NULL, NULL);

@@ -41,6 +41,9 @@ struct cprobe_ucred {
 /// recvmmsg(2) without a timeout.
 int cprobe_recvmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flags);
 
+/// sendmmsg(2).
+int cprobe_sendmmsg(int fd, struct cprobe_mmsghdr *vec, unsigned int n, int flags);
+
 /// ppoll(2) with a relative timeout in nanoseconds; negative waits forever.
 /// Sets Swift concurrency's global-enqueue hook to `hook` (a thin Swift function taking the job and
 /// the original enqueue function). Returns 1, or 0 (nothing changed) when a hook is already set.

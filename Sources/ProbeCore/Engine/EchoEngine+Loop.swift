@@ -15,6 +15,9 @@ extension EchoEngine {
         polls[0] = pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)
         var echoes: [PendingEcho] = []
         echoes.reserveCapacity(Self.sendBatch)
+        let sends = SendBatch(capacity: 64)
+        var positions: [Int] = []
+        positions.reserveCapacity(Self.sendBatch)
 
         while true {
             let heartbeats = state.withLock { state in
@@ -48,7 +51,7 @@ extension EchoEngine {
 
             // Send outside the lock, so that callers can start probes meanwhile.
             if !echoes.isEmpty {
-                send(&echoes, descriptors: descriptors, identifiers: identifiers, packet: batch.packet)
+                send(&echoes, descriptors: descriptors, identifiers: identifiers, batch: sends, positions: &positions)
                 let failed = state.withLock { state in
                     state.recordSends(echoes, now: MonotonicTime.now())
                     return state.takeCompletions()
@@ -113,36 +116,69 @@ extension EchoEngine {
     /// reads replies.
     static let sendBatch = 256
 
-    /// Sends each echo (outside the lock), noting when it left and the errno of its `sendto`.
-    /// An `EHOSTUNREACH` is retried once: with `IP_RECVERR`, a pending error from an earlier,
-    /// unrelated ICMP message makes a send fail without sending; a second one is the target's own.
-    private func send(_ echoes: inout [PendingEcho], descriptors: [Int32], identifiers: [UInt16], packet: UnsafeMutableRawBufferPointer) {
-        // A family whose send buffer is full: its later echoes would fail the same way.
-        var blocked = (false, false)
-        for index in echoes.indices {
-            let family = echoes[index].family
-            if family == 0 ? blocked.0 : blocked.1 {
-                echoes[index].error = EAGAIN
-                continue
-            }
-            let sentAt = MonotonicTime.now()
-            let echo = EchoPacket.Echo(
-                identifier: identifiers[family],
-                sequence: echoes[index].sequence,
-                token: echoes[index].token,
-                sentAt: sentAt
-            )
-            let length = EchoPacket.encodeRequest(echo, family: EchoFamily(rawValue: family)!, into: packet)
-            let bytes = UnsafeRawBufferPointer(rebasing: packet[0..<length])
-            var error = EchoSocket.send(bytes, descriptor: descriptors[family], to: echoes[index].target)
-            if error == EHOSTUNREACH {
-                echoes[index].retried = true
-                error = EchoSocket.send(bytes, descriptor: descriptors[family], to: echoes[index].target)
-            }
-            echoes[index].sentAt = sentAt
-            echoes[index].error = error
-            if error == EAGAIN || error == EWOULDBLOCK {
-                if family == 0 { blocked.0 = true } else { blocked.1 = true }
+    /// Sends each echo (outside the lock), noting when it left and the errno of its send. The
+    /// echoes of a family leave `SendBatch.capacity` at a time through one `sendmmsg`; a message
+    /// that fails is the first of the rest, and its errno is its own. An `EHOSTUNREACH` is retried
+    /// once, alone: with `IP_RECVERR`, a pending error from an earlier, unrelated ICMP message makes
+    /// a send fail without sending; a second one is the target's own.
+    ///
+    /// The time an echo left (``PendingEcho/sentAt``, which decides whether it left in time) is
+    /// read after the call that sent it returned; the time it carries, for the round trip, before.
+    private func send(
+        _ echoes: inout [PendingEcho], descriptors: [Int32], identifiers: [UInt16], batch: SendBatch, positions: inout [Int]
+    ) {
+        for family in 0..<2 {
+            positions.removeAll(keepingCapacity: true)
+            for index in echoes.indices where echoes[index].family == family { positions.append(index) }
+            // The send buffer was full: the family's later echoes would fail the same way.
+            var blocked = false
+            var chunk = 0
+            while chunk < positions.count {
+                let count = min(batch.capacity, positions.count - chunk)
+                defer { chunk += count }
+                if blocked {
+                    let now = MonotonicTime.now()
+                    for message in 0..<count { echoes[positions[chunk + message]].note(error: EAGAIN, at: now) }
+                    continue
+                }
+                let carried = MonotonicTime.now()
+                for message in 0..<count {
+                    let echo = echoes[positions[chunk + message]]
+                    batch.set(
+                        message,
+                        echo: EchoPacket.Echo(identifier: identifiers[family], sequence: echo.sequence, token: echo.token, sentAt: carried),
+                        family: EchoFamily(rawValue: family)!,
+                        to: echo.target
+                    )
+                }
+                var next = 0
+                while next < count {
+                    var error: Int32
+                    switch batch.send(next..<count, descriptor: descriptors[family]) {
+                    case .success(let sent) where sent > 0:
+                        let left = MonotonicTime.now()
+                        for message in next..<(next + sent) { echoes[positions[chunk + message]].sentAt = left }
+                        next += sent
+                        continue
+                    case .success:
+                        error = EAGAIN
+                    case .failure(let failure):
+                        error = failure.code
+                    }
+                    let index = positions[chunk + next]
+                    if error == EHOSTUNREACH {
+                        echoes[index].retried = true
+                        error = batch.sendOne(next, descriptor: descriptors[family])
+                    }
+                    let now = MonotonicTime.now()
+                    echoes[index].note(error: error, at: now)
+                    next += 1
+                    if error == EAGAIN || error == EWOULDBLOCK {
+                        blocked = true
+                        for message in next..<count { echoes[positions[chunk + message]].note(error: EAGAIN, at: now) }
+                        break
+                    }
+                }
             }
         }
     }
@@ -162,6 +198,12 @@ struct PendingEcho {
     var sentAt: UInt64 = 0
     var error: Int32 = 0
     var retried = false
+
+    /// Notes the errno of a send that failed (0: it left on its retry) and when that was known.
+    mutating func note(error: Int32, at time: UInt64) {
+        self.error = error
+        sentAt = time
+    }
 }
 
 extension EchoEngine.State {

@@ -138,16 +138,6 @@ package final class EchoSocket {
         return EchoSocketError(code: .system, family: family, message: "setsockopt(\(label)) on the \(family) ICMP socket failed: \(Self.describe(errno: code))", errno: code)
     }
 
-    /// Sends one datagram on the socket `descriptor` (the engine's loop, outside its lock).
-    ///
-    /// - Returns: 0, or the `errno` of the failed `sendto`.
-    static func send(_ bytes: UnsafeRawBufferPointer, descriptor: Int32, to target: EchoTarget) -> Int32 {
-        let sent = target.withSocketAddress { address, length in
-            sendto(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT), address, length)
-        }
-        return sent < 0 ? errno : 0
-    }
-
     /// A short, human description of an errno (`strerror`, lower-cased as reasons are on the wire).
     package static func describe(errno code: Int32) -> String {
         guard let text = strerror(code) else { return "errno \(code)" }

@@ -1,8 +1,7 @@
 import CProbeSys
 import Glibc
 
-/// Buffers for reading many datagrams with one `recvmmsg(2)` and for writing one echo request,
-/// allocated once by the loop thread.
+/// Buffers for reading many datagrams with one `recvmmsg(2)`, allocated once by the loop thread.
 ///
 /// `@unchecked Sendable`: only the engine's loop thread ever touches it; it is declared Sendable so
 /// that the loop may use it inside the state lock's closure.
@@ -16,8 +15,6 @@ package final class ReceiveBatch: @unchecked Sendable {
     let control: UnsafeMutableRawPointer
     let vectors: UnsafeMutablePointer<iovec>
     let headers: UnsafeMutablePointer<cprobe_mmsghdr>
-    /// Where the loop encodes the echo request it sends next.
-    let packet: UnsafeMutableRawBufferPointer
 
     package init(capacity: Int = 64) {
         self.capacity = capacity
@@ -26,7 +23,6 @@ package final class ReceiveBatch: @unchecked Sendable {
         control = .allocate(byteCount: capacity * Self.controlBytes, alignment: 16)
         vectors = .allocate(capacity: capacity)
         headers = .allocate(capacity: capacity)
-        packet = .allocate(byteCount: EchoPacket.length, alignment: 8)
         for index in 0..<capacity {
             vectors[index] = iovec(iov_base: data + index * Self.datagramBytes, iov_len: Self.datagramBytes)
         }
@@ -38,7 +34,6 @@ package final class ReceiveBatch: @unchecked Sendable {
         control.deallocate()
         vectors.deallocate()
         headers.deallocate()
-        packet.deallocate()
     }
 
     /// Resets the headers before a read (the kernel overwrites lengths).
