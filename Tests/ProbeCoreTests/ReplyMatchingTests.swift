@@ -11,8 +11,8 @@ import Testing
     init() {
         record = ProbeRecord(
             id: 1, address: .v4(IPv4Address(198, 51, 100, 77)), target: target, sequence: 4711,
-            token: 0xDEAD_BEEF_0BAD_F00D, startedAt: 0, deadline: 300_000_000, sendBy: 150_000_000,
-            interval: 150_000_000, attempts: 2, background: false)
+            token: 0xDEAD_BEEF_0BAD_F00D, startedAt: 0, deadline: 300_000_000,
+            attempts: 2, background: false)
     }
 
     func echo(identifier: UInt16 = 9, sequence: UInt16 = 4711, token: UInt64 = 0xDEAD_BEEF_0BAD_F00D) -> EchoPacket.Echo {
@@ -51,7 +51,7 @@ import Testing
         let linkLocal = EchoTarget(family: .ipv6, high: 0xFE80_0000_0000_0000, low: 0x14, scopeID: 3)
         let record = ProbeRecord(
             id: 2, address: .v6(IPv6Address(high: 0xFE80_0000_0000_0000, low: 0x14, zone: "3")), target: linkLocal,
-            sequence: 1, token: 7, startedAt: 0, deadline: 1, sendBy: 1, interval: 1, attempts: 1, background: false)
+            sequence: 1, token: 7, startedAt: 0, deadline: 1, attempts: 1, background: false)
         let reply = EchoPacket.Echo(identifier: 0, sequence: 1, token: 7, sentAt: 0)
         #expect(record.accepts(reply, from: linkLocal, socketKind: .dgram, socketIdentifier: 0))
         let otherInterface = EchoTarget(family: .ipv6, high: 0xFE80_0000_0000_0000, low: 0x14, scopeID: 4)

@@ -273,7 +273,7 @@ extension EchoEngine.State {
             _ = background ? backgroundQueue.removeFirst() : sendQueue.removeFirst()
             echoes.append(
                 PendingEcho(
-                    event: event, attempt: attempt, family: family, target: record.target,
+                    event: event, attempt: Int(attempt), family: family, target: record.target,
                     sequence: record.sequence, token: record.token, background: background
                 )
             )
@@ -311,7 +311,7 @@ extension EchoEngine.State {
             }
             if echo.attempt + 1 < record.attempts {
                 let due = max(now, record.startedAt + record.interval * UInt64(echo.attempt + 1))
-                timers.insert(ProbeEvent(slot: slot, id: record.id, kind: .send(attempt: echo.attempt + 1)), at: due)
+                timers.insert(ProbeEvent(slot: slot, id: record.id, kind: .send(attempt: UInt8(clamping: echo.attempt + 1))), at: due)
             }
         }
         // Back to the front of their queues, in their order; the pacer's tokens are returned.

@@ -108,8 +108,6 @@ extension EchoEngine {
                 token: tokens.take(),
                 startedAt: now,
                 deadline: now + timeout,
-                sendBy: now + timeout / 2,
-                interval: timeout / UInt64(attempts),
                 attempts: attempts,
                 background: background,
                 tag: tag

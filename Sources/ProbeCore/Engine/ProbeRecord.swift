@@ -7,9 +7,6 @@ struct ProbeRecord {
     let token: UInt64
     let startedAt: UInt64
     let deadline: UInt64
-    /// Silence means `free` only if an echo left by this time (half the deadline still to run).
-    let sendBy: UInt64
-    let interval: UInt64
     /// The caller's number for the probe (``ProbeStart/tag``).
     let tag: UInt64
     let target: EchoTarget
@@ -30,15 +27,13 @@ struct ProbeRecord {
 
     init(
         id: UInt64, address: IPAddress, target: EchoTarget, sequence: UInt16, token: UInt64, startedAt: UInt64,
-        deadline: UInt64, sendBy: UInt64, interval: UInt64, attempts: Int, background: Bool, tag: UInt64 = 0
+        deadline: UInt64, attempts: Int, background: Bool, tag: UInt64 = 0
     ) {
         self.tag = tag
         self.id = id
         self.token = token
         self.startedAt = startedAt
         self.deadline = deadline
-        self.sendBy = sendBy
-        self.interval = interval
         self.target = target
         self.sequence = sequence
         self.attemptCount = UInt8(clamping: attempts)
@@ -55,6 +50,10 @@ struct ProbeRecord {
     }
 
     var family: EchoFamily { target.family }
+    /// Silence means `free` only if an echo left by this time (half the deadline still to run).
+    var sendBy: UInt64 { startedAt + (deadline - startedAt) / 2 }
+    /// Between one echo and the next: the deadline split evenly.
+    var interval: UInt64 { (deadline - startedAt) / UInt64(attemptCount) }
     /// Echo requests to send (at most 255).
     var attempts: Int { Int(attemptCount) }
     /// Echo requests sent so far.
@@ -81,8 +80,15 @@ extension ProbeRecord {
 
 /// An entry of the engine's timer heap or send queue, valid while the probe `id` holds `slot`.
 struct ProbeEvent: Sendable {
-    enum Kind: Sendable { case send(attempt: Int), deadline }
+    enum Kind: Sendable { case send(attempt: UInt8), deadline }
+    // In this order, 16 bytes (the timer heap holds one or two for every probe in flight).
     let slot: Int32
-    let id: UInt64
     let kind: Kind
+    let id: UInt64
+
+    init(slot: Int32, id: UInt64, kind: Kind) {
+        self.slot = slot
+        self.kind = kind
+        self.id = id
+    }
 }
