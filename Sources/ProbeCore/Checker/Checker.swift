@@ -102,11 +102,11 @@ package final class Checker: Sendable {
         var answered: [(Waiter, Result<Verdict, ProbeError>)] = []
         var jobs: [ProbeJob] = []
         state.withLock { state in
-            for (request, answer) in checks {
+            for (request, waiter) in checks {
                 state.counters.checks += 1
                 if let refusal = state.policy.check(request.addr) {
                     state.count(refusal)
-                    answered.append((answer, .failure(refusal)))
+                    answered.append((waiter, .failure(refusal)))
                     continue
                 }
                 let admission = state.admit(
@@ -116,7 +116,7 @@ package final class Checker: Sendable {
                     attempts: request.attempts,
                     now: now,
                     receivedAt: receivedAt,
-                    waiter: answer
+                    waiter: waiter
                 )
                 switch admission {
                 case .answered(let result):
@@ -124,7 +124,7 @@ package final class Checker: Sendable {
                     case .success(let verdict): state.count(verdict)
                     case .failure(let error): state.count(error)
                     }
-                    answered.append((answer, result))
+                    answered.append((waiter, result))
                 case .joined:
                     break
                 case .start(let job):

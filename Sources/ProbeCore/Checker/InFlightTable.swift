@@ -2,9 +2,9 @@ import ProbeProtocol
 
 extension Checker {
     /// The probes in flight, by address, and who waits for each: one slot a probe in an array that
-    /// does not shrink (its peak is `max_in_flight`), found through an ``AddressIndex``: about 100 bytes
-    /// a probe, and no allocation of its own. The rare second probe of an address
-    /// (a request whose deadline could not wait for the first) goes to an overflow table.
+    /// does not shrink (its peak is `max_in_flight`), found through an ``AddressIndex``; about 100
+    /// bytes a probe, and no allocation of its own. The rare second probe of an address (a request
+    /// whose deadline could not wait for the first) goes to an overflow table.
     struct InFlightTable {
         private var slots: [InFlightProbe?] = []
         private var freeSlots: [Int32] = []
