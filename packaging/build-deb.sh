@@ -116,9 +116,17 @@ if command -v dpkg-shlibdeps >/dev/null; then
         sed -n 's/^shlibs:Depends=//p') || depends=""
     rm -f "$work/debian/control"
 fi
-# libc6 2.36 is the first to apply packed relative relocations (DT_RELR), which the release
-# link uses (Package.swift).
-[ -n "$depends" ] || depends="libc6 (>= 2.36), libgcc-s1, libstdc++6, libsystemd0"
+[ -n "$depends" ] || depends="libc6, libgcc-s1, libstdc++6, libsystemd0"
+# libc6 2.36 is the first to apply packed relative relocations (DT_RELR), which the release link
+# uses (Package.swift); dpkg-shlibdeps does not tell that from the symbol versions.
+if readelf -V "$work/debian/probed/usr/sbin/probed" 2>/dev/null | grep -q GLIBC_ABI_DT_RELR; then
+    libc=$(printf '%s\n' "$depends" | sed -n 's/.*libc6 (>= \([^)]*\)).*/\1/p')
+    if [ -z "$libc" ]; then
+        depends=$(printf '%s\n' "$depends" | sed 's/libc6\([,]\|$\)/libc6 (>= 2.36)\1/')
+    elif dpkg --compare-versions "$libc" lt 2.36; then
+        depends=$(printf '%s\n' "$depends" | sed "s/libc6 (>= $libc)/libc6 (>= 2.36)/")
+    fi
+fi
 
 installed_size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 cat > "$stage/DEBIAN/control" <<EOF
