@@ -1,0 +1,21 @@
+/// An echo taken from a send queue under the lock, sent outside it, and its result recorded under
+/// it again (``EchoEngine/State/recordSends(_:now:)``).
+struct PendingEcho {
+    let event: ProbeEvent
+    let attempt: Int
+    /// 0 for IPv4, 1 for IPv6.
+    let family: Int
+    let target: EchoTarget
+    let sequence: UInt16
+    let token: UInt64
+    let background: Bool
+    var sentAt: UInt64 = 0
+    var error: Int32 = 0
+    var retried = false
+
+    /// Notes the errno of a send that failed (0: it left on its retry) and when that was known.
+    mutating func note(error: Int32, at time: UInt64) {
+        self.error = error
+        sentAt = time
+    }
+}
