@@ -40,7 +40,8 @@ extension Checker {
         }
 
         mutating func add(_ probe: InFlightProbe) {
-            guard slot(of: probe.address) == nil else {
+            let hash = Self.hash(probe.address, seed: seed)
+            guard slot(of: probe.address, hash: hash) == nil else {
                 overflow[probe.address, default: []].append(probe)
                 return
             }
@@ -53,12 +54,13 @@ extension Checker {
                 slots.append(probe)
             }
             let (probes, seed) = (slots, self.seed)
-            index.insert(slot, hash: Self.hash(probe.address, seed: seed)) { Self.hash(probes[Int($0)]!.address, seed: seed) }
+            index.insert(slot, hash: hash) { Self.hash(probes[Int($0)]!.address, seed: seed) }
         }
 
         /// Takes probe `id` of `address` out of the table.
         mutating func remove(_ address: IPAddress, id: UInt64) -> InFlightProbe? {
-            if let slot = slot(of: address), let probe = slots[Int(slot)], probe.id == id {
+            let hash = Self.hash(address, seed: seed)
+            if let slot = slot(of: address, hash: hash), let probe = slots[Int(slot)], probe.id == id {
                 // The next probe of the address, if any, takes its place.
                 if var others = overflow.removeValue(forKey: address) {
                     slots[Int(slot)] = others.removeFirst()
@@ -68,7 +70,7 @@ extension Checker {
                         // The closure reads the slots while the index changes: through a local
                         // reference, gone before the slots change (or they would be copied).
                         let (probes, seed) = (slots, self.seed)
-                        index.remove(slot, hash: Self.hash(address, seed: seed)) { Self.hash(probes[Int($0)]!.address, seed: seed) }
+                        index.remove(slot, hash: hash) { Self.hash(probes[Int($0)]!.address, seed: seed) }
                     }
                     slots[Int(slot)] = nil
                     freeSlots.append(slot)
@@ -96,7 +98,12 @@ extension Checker {
         }
 
         private func slot(of address: IPAddress) -> Int32? {
-            index.find(hash: Self.hash(address, seed: seed)) { slots[Int($0)]!.address == address }
+            slot(of: address, hash: Self.hash(address, seed: seed))
+        }
+
+        /// The slot of `address`, whose hash is `hash` (computed once by callers that need it again).
+        private func slot(of address: IPAddress, hash: UInt64) -> Int32? {
+            index.find(hash: hash) { slots[Int($0)]!.address == address }
         }
 
         private static func hash(_ address: IPAddress, seed: UInt64) -> UInt64 {

@@ -30,9 +30,8 @@ package struct VerdictCache: Sendable {
     var slots: [Slot] = []
     /// Zones, reasons and unusual MACs, by slot (rare).
     var extras: [Int32: Extras] = [:]
-    /// Finds the slot of an address.
+    /// Finds the slot of an address; it indexes every entry, so its count is the cache's.
     var index = AddressIndex()
-    var entryCount = 0
     let seed = UInt64.random(in: 0...UInt64.max)
     /// The first free slot, chained through ``Slot/next``.
     private var freeHead: Int32 = Self.none
@@ -59,7 +58,7 @@ package struct VerdictCache: Sendable {
     }
 
     /// Entries held, including expired ones that no lookup or sweep has met yet.
-    package var count: Int { entryCount }
+    package var count: Int { index.count }
 
     /// The TTL of a probe verdict of `state`, in nanoseconds; `nil` for `unknown`, which is never cached.
     package func ttl(for state: VerdictState) -> UInt64? {
@@ -174,7 +173,7 @@ package struct VerdictCache: Sendable {
             return true
         }
         sweep(now: now, limit: Self.sweepStep)
-        while entryCount >= maxEntries, tail != Self.none {
+        while index.count >= maxEntries, tail != Self.none {
             evictions += 1
             remove(slot: tail)
         }
@@ -213,11 +212,10 @@ package struct VerdictCache: Sendable {
     /// - Returns: how many were dropped.
     @discardableResult
     package mutating func removeAll() -> Int {
-        let removed = entryCount
+        let removed = index.count
         slots = []
         extras = [:]
         index.removeAll()
-        entryCount = 0
         freeHead = Self.none
         head = Self.none
         tail = Self.none
@@ -231,7 +229,7 @@ package struct VerdictCache: Sendable {
         self.inUseTTL = inUseTTL
         self.freeTTL = freeTTL
         self.maxEntries = Self.clampedLimit(maxEntries)
-        while entryCount > self.maxEntries, tail != Self.none {
+        while index.count > self.maxEntries, tail != Self.none {
             evictions += 1
             remove(slot: tail)
         }
@@ -262,7 +260,7 @@ package struct VerdictCache: Sendable {
     /// The addresses held, most recently used first (for tests and diagnostics; O(n)).
     package var addressesByRecency: [IPAddress] {
         var addresses: [IPAddress] = []
-        addresses.reserveCapacity(entryCount)
+        addresses.reserveCapacity(index.count)
         var slot = head
         while slot != Self.none {
             addresses.append(address(at: slot))
@@ -305,7 +303,6 @@ package struct VerdictCache: Sendable {
         fresh.high = key.high
         fresh.low = key.low
         fresh.flags = Slot.occupied | (key.ipv6 ? Slot.ipv6 : 0) | (key.zone != nil ? Slot.hasZone : 0)
-        entryCount += 1
         if slots.capacity == 0 {
             // Room for the bound at once (pages are only touched as slots fill): no growth by
             // doubling, which would copy every slot and overshoot the bound by up to half.
@@ -329,7 +326,6 @@ package struct VerdictCache: Sendable {
         vacant.next = freeHead
         slots[Int(slot)] = vacant
         freeHead = slot
-        entryCount -= 1
     }
 
     // MARK: - The recency list

@@ -38,18 +38,16 @@ extension EchoEngine {
                 }
                 var next = 0
                 while next < count {
-                    var error: Int32
-                    switch batch.send(next..<count, descriptor: descriptors[family]) {
-                    case .success(let sent) where sent > 0:
+                    let (sent, failure) = batch.send(next..<count, descriptor: descriptors[family])
+                    if sent > 0 {
                         let left = MonotonicTime.now()
                         for message in next..<(next + sent) { echoes[positions[chunk + message]].sentAt = left }
                         next += sent
                         continue
-                    case .success:
-                        error = EAGAIN
-                    case .failure(let failure):
-                        error = failure.code
                     }
+                    // Nothing left: the first message's errno is its own (0 cannot come back from a
+                    // call with messages to send; taken as a full buffer should it).
+                    var error = failure == 0 ? EAGAIN : failure
                     let index = positions[chunk + next]
                     if error == EHOSTUNREACH {
                         echoes[index].retried = true

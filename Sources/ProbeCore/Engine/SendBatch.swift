@@ -46,10 +46,10 @@ final class SendBatch: @unchecked Sendable {
 
     /// Sends messages `range` with one `sendmmsg`.
     ///
-    /// - Returns: how many left (the first ones of the range), or the errno of the first when none did.
-    func send(_ range: Range<Int>, descriptor: Int32) -> Result<Int, Errno> {
+    /// - Returns: how many left (the first ones of the range), and when none did, the first's errno.
+    func send(_ range: Range<Int>, descriptor: Int32) -> (sent: Int, error: Int32) {
         let sent = cprobe_sendmmsg(descriptor, headers + range.lowerBound, UInt32(range.count), Int32(MSG_DONTWAIT))
-        return sent < 0 ? .failure(Errno(errno)) : .success(Int(sent))
+        return sent < 0 ? (0, errno) : (Int(sent), 0)
     }
 
     /// Sends message `index` alone (`sendto`): its errno, or 0.
@@ -57,11 +57,5 @@ final class SendBatch: @unchecked Sendable {
         let header = headers[index].msg_hdr
         let sent = sendto(descriptor, vectors[index].iov_base, vectors[index].iov_len, Int32(MSG_DONTWAIT), header.msg_name?.assumingMemoryBound(to: sockaddr.self), header.msg_namelen)
         return sent < 0 ? errno : 0
-    }
-
-    /// An errno as an `Error`, for ``send(_:descriptor:)``'s result.
-    struct Errno: Error {
-        let code: Int32
-        init(_ code: Int32) { self.code = code }
     }
 }
