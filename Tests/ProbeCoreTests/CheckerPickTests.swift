@@ -61,7 +61,7 @@ import Testing
             let picking = Task { await checker.pick(PickRequest(addrs: [a, b])) }
             await prober.waitUntilPending(a, b)
             prober.release(b, with: .timeout)
-            await CheckerFixture.until { checker.statistics().verdictsByState[.free] == 1 }
+            await CheckerFixture.until { checker.statistics().verdicts[state: .free] == 1 }
             for _ in 0..<100 { await Task.yield() }
             #expect(checker.statistics().waiting == 1, "the pick still waits for a")
             prober.release(a, with: .reply(rttMicroseconds: 300))
@@ -81,7 +81,7 @@ import Testing
             let picking = Task { await checker.pick(PickRequest(addrs: [a, b])) }
             await prober.waitUntilPending(a, b)
             prober.release(b, with: .timeout)
-            await CheckerFixture.until { checker.statistics().verdictsByState[.free] == 1 }
+            await CheckerFixture.until { checker.statistics().verdicts[state: .free] == 1 }
             prober.release(a, with: .unreachable)
             let answer = try await picking.value.get()
             #expect(answer.addr == a)

@@ -35,7 +35,8 @@ import Testing
         weak var released: QueryConnectionHandler?
         let (_, sink) = AsyncStream.makeStream(of: QueryConnectionHandler.Deferred.self)
         do {
-            let handler = QueryConnectionHandler(server: server, limits: QueryServerLimits(), deferred: sink)
+            let handler = QueryConnectionHandler(
+                server: server, limits: QueryServerLimits(), clock: ReadClock(loop: channel.embeddedEventLoop), deferred: sink)
             released = handler
             try channel.pipeline.syncOperations.addHandler(handler)
         }

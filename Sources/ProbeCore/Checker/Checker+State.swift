@@ -154,8 +154,7 @@ extension Checker {
             case .success(let verdict):
                 // A pool address's verdict lives until the next sweep (Checker+Pools.swift).
                 record(verdict, for: address, now: now)
-                counters.verdictsByState[verdict.state, default: 0] += 1
-                counters.verdictsByEvidence[verdict.evidence, default: 0] += 1
+                counters.verdicts.add(verdict.state, verdict.evidence)
                 if let rtt = verdict.rttMicroseconds { roundTrips.record(rtt) }
             case .failure(let error):
                 if outcome != nil { counters.probeErrors[error.code, default: 0] += 1 }
@@ -180,7 +179,7 @@ extension Checker {
 
         /// Counts a request answered with `error`.
         mutating func count(_ verdict: Verdict) {
-            counters.answers[CheckerStatistics.Answer(state: verdict.state, evidence: verdict.evidence), default: 0] += 1
+            counters.answers.add(verdict.state, verdict.evidence)
         }
 
         mutating func count(_ error: ProbeError) {

@@ -26,20 +26,21 @@ package final class Checker: Sendable {
     ///   - logger: where to log (by default nowhere).
     ///   - clock: the current ``MonotonicTime`` in nanoseconds (tests inject their own).
     ///   - settleElsewhere: where probe outcomes are settled (verdicts cached, waiters answered),
-    ///     in batches: `{ eventLoop.execute($0) }` in the daemon, so that the engine's loop thread
-    ///     only hands them over. Without it, each outcome is settled where its probe ended.
+    ///     in batches: `{ eventLoop.execute($0) }` for each event loop in the daemon, so that the
+    ///     engine's loop thread only hands them over and every loop shares the work. Empty: each
+    ///     outcome is settled where its probe ended.
     package init(
         configuration: Configuration,
         prober: any Prober,
         logger: Logger = Logger(label: "probed.checker", factory: { _ in SwiftLogNoOpLogHandler() }),
         clock: @escaping @Sendable () -> UInt64 = { MonotonicTime.now() },
-        settleElsewhere: (@Sendable (@escaping @Sendable () -> Void) -> Void)? = nil
+        settleElsewhere: [@Sendable (@escaping @Sendable () -> Void) -> Void] = []
     ) {
         self.state = Mutex(State(configuration: configuration))
         self.prober = prober
         self.logger = logger
         self.clock = clock
-        self.outcomes = settleElsewhere.map(OutcomeQueue.init(executor:))
+        self.outcomes = settleElsewhere.isEmpty ? nil : OutcomeQueue(executors: settleElsewhere)
     }
 
     /// The configuration in force.
@@ -177,9 +178,23 @@ package final class Checker: Sendable {
         )
     }
 
-    /// Caches the verdicts of ended probes and answers every request waiting for them, under one
-    /// acquisition of the lock.
+    /// Caches the verdicts of ended probes and answers every request waiting for them, a chunk at
+    /// a time: the lock is held for one chunk's bookkeeping, then released while its waiters are
+    /// answered, so that when thousands of probes end together (a burst's deadlines) the first
+    /// answers leave early and the lock is never held for long.
     private func settle(_ items: some Collection<OutcomeQueue.Item>) {
+        var start = items.startIndex
+        while start != items.endIndex {
+            let end = items.index(start, offsetBy: Self.settleChunk, limitedBy: items.endIndex) ?? items.endIndex
+            settleChunk(items[start..<end])
+            start = end
+        }
+    }
+
+    /// Outcomes settled under one acquisition of the lock at most.
+    static let settleChunk = 64
+
+    private func settleChunk(_ items: some Collection<OutcomeQueue.Item>) {
         let now = clock()
         // Allocated only when a probe has waiters (a sweep probe usually has none).
         var answers: [(WaiterList, Result<Verdict, ProbeError>)] = []

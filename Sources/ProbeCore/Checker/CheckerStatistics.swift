@@ -28,13 +28,12 @@ package struct CheckerStatistics: Sendable, Hashable {
     package var coalesced: UInt64 = 0
     /// Probes handed to the engine.
     package var probesStarted: UInt64 = 0
-    /// Probes that ended with a verdict, by state (a probe the engine refused is not a verdict).
-    package var verdictsByState: [VerdictState: UInt64] = [:]
-    /// Probes that ended with a verdict, by evidence.
-    package var verdictsByEvidence: [Evidence: UInt64] = [:]
+    /// Probes that ended with a verdict, by state and evidence (a probe the engine refused is not
+    /// a verdict).
+    package var verdicts = VerdictTally()
     /// `check` answers that were verdicts, by state and evidence (from the cache, a shared probe
     /// or a probe of their own alike).
-    package var answers: [Answer: UInt64] = [:]
+    package var answers = VerdictTally()
     /// Probes the engine refused, by error code (`overloaded`, `unavailable`).
     package var probeErrors: [ProbeError.Code: UInt64] = [:]
     /// Requests answered with an error, by code (`not_allowed`, `overloaded`, `unavailable`, `bad_request`).

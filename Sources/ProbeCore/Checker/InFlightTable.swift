@@ -28,11 +28,13 @@ extension Checker {
 
         /// Adds `waiter` to a probe of `address` that ends by `deadline`, if there is one.
         mutating func join(_ address: IPAddress, endingBy deadline: UInt64, waiter: Waiter) -> Bool {
-            if let slot = slot(of: address), slots[Int(slot)]!.deadline <= deadline {
+            // An address has overflow probes only while it holds a slot.
+            guard let slot = slot(of: address) else { return false }
+            if slots[Int(slot)]!.deadline <= deadline {
                 slots[Int(slot)]!.waiters.append(waiter)
                 return true
             }
-            if let index = overflow[address]?.firstIndex(where: { $0.deadline <= deadline }) {
+            if !overflow.isEmpty, let index = overflow[address]?.firstIndex(where: { $0.deadline <= deadline }) {
                 overflow[address]![index].waiters.append(waiter)
                 return true
             }
@@ -62,7 +64,7 @@ extension Checker {
             let hash = Self.hash(address, seed: seed)
             if let slot = slot(of: address, hash: hash), let probe = slots[Int(slot)], probe.id == id {
                 // The next probe of the address, if any, takes its place.
-                if var others = overflow.removeValue(forKey: address) {
+                if !overflow.isEmpty, var others = overflow.removeValue(forKey: address) {
                     slots[Int(slot)] = others.removeFirst()
                     if !others.isEmpty { overflow[address] = others }
                 } else {
@@ -77,7 +79,7 @@ extension Checker {
                 }
                 return probe
             }
-            guard let index = overflow[address]?.firstIndex(where: { $0.id == id }) else { return nil }
+            guard !overflow.isEmpty, let index = overflow[address]?.firstIndex(where: { $0.id == id }) else { return nil }
             let probe = overflow[address]!.remove(at: index)
             if overflow[address]!.isEmpty { overflow[address] = nil }
             return probe

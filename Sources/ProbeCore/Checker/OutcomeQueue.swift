@@ -19,23 +19,38 @@ final class OutcomeQueue: Sendable {
     /// Runs a closure elsewhere, soon (`EventLoop.execute` in the daemon).
     typealias Executor = @Sendable (@escaping @Sendable () -> Void) -> Void
 
-    private let items = Mutex<[Item]>([])
-    private let executor: Executor
+    /// One queue and the executor that settles it.
+    private final class Lane: Sendable {
+        let items = Mutex<[Item]>([])
+        let executor: Executor
 
-    /// - Parameter executor: where the batches are settled.
-    init(executor: @escaping Executor) {
-        self.executor = executor
+        init(executor: @escaping Executor) {
+            self.executor = executor
+        }
     }
 
-    /// Queues one outcome; the first of a batch schedules `settle` (the checker's) for the batch.
+    private let lanes: [Lane]
+    /// Which lane the next outcome goes to.
+    private let turn = Atomic<Int>(0)
+
+    /// - Parameter executors: where the batches are settled, one lane each (at least one). The
+    ///   outcomes take the lanes in turn, so that when thousands of probes end together (a
+    ///   burst's deadlines) every event loop answers their waiters at once.
+    init(executors: [Executor]) {
+        precondition(!executors.isEmpty, "an outcome queue needs an executor")
+        self.lanes = executors.map { Lane(executor: $0) }
+    }
+
+    /// Queues one outcome; the first of a lane's batch schedules `settle` (the checker's) for it.
     func add(_ item: Item, settle: @escaping @Sendable ([Item]) -> Void) {
-        let first = items.withLock { items in
+        let lane = lanes.count == 1 ? lanes[0] : lanes[turn.add(1, ordering: .relaxed).oldValue % lanes.count]
+        let first = lane.items.withLock { items in
             items.append(item)
             return items.count == 1
         }
         guard first else { return }
-        executor { [self] in
-            let batch = items.withLock { items in
+        lane.executor {
+            let batch = lane.items.withLock { items in
                 var taken: [Item] = []
                 swap(&taken, &items)
                 return taken

@@ -61,13 +61,15 @@ package final class ProbeDaemon: Sendable {
             notifier.status("failed: \(error.message)")
             throw error
         }
-        // Outcomes are settled on an event loop, off the engine's loop thread.
-        let settling = MultiThreadedEventLoopGroup.singleton.next()
+        // Outcomes are settled on the event loops, off the engine's loop thread.
+        let settling = MultiThreadedEventLoopGroup.singleton.makeIterator().map { loop in
+            { @Sendable (work: @escaping @Sendable () -> Void) in loop.execute(work) }
+        }
         let checker = Checker(
             configuration: Checker.Configuration(configuration),
             prober: engine,
             logger: logger,
-            settleElsewhere: { settling.execute($0) }
+            settleElsewhere: settling
         )
         // Warm pools (DESIGN §3a): sweeps, and passive evidence from neighbour events.
         let pools = PoolSweeper(configuration: PoolSweeper.Configuration(configuration), checker: checker, logger: logger)

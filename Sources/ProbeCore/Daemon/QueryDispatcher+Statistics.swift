@@ -13,11 +13,11 @@ extension QueryDispatcher {
         }
         var byState = JSONObject()
         for state in [VerdictState.inUse, .free, .unknown] {
-            byState.members.append(.init(key: state.rawValue, value: .integer(checks.verdictsByState[state] ?? 0)))
+            byState.members.append(.init(key: state.rawValue, value: .integer(checks.verdicts[state: state])))
         }
         var byEvidence = JSONObject()
         for evidence in Evidence.allCases {
-            byEvidence.members.append(.init(key: evidence.rawValue, value: .integer(checks.verdictsByEvidence[evidence] ?? 0)))
+            byEvidence.members.append(.init(key: evidence.rawValue, value: .integer(checks.verdicts[evidence: evidence])))
         }
         let rtt: JSONValue = .object([
             "p50": .integer(checks.roundTrip?.p50 ?? 0),
@@ -31,7 +31,7 @@ extension QueryDispatcher {
             "probes_sent": .integer(echo.echoesSent),
             "replies": .integer(echo.replies),
             "timeouts": .integer(echo.timeouts),
-            "unknowns": .integer(checks.answers.filter { $0.key.state == .unknown }.values.reduce(0, +)),
+            "unknowns": .integer(checks.answers[state: .unknown]),
             "cache_hits": .integer(checks.cacheHits),
             "coalesced": .integer(checks.coalesced),
             "in_flight": .integer(echo.inFlight),

@@ -115,6 +115,9 @@ extension EchoEngine {
     /// Echoes sent per turn of the loop at most: between batches, the loop fires deadlines and
     /// reads replies.
     static let sendBatch = 256
+
+    /// Deadlines ended per turn of the loop at most (see ``State/fireTimers(now:)``).
+    static let expiryBatch = 256
 }
 
 extension EchoEngine.State {
@@ -125,9 +128,11 @@ extension EchoEngine.State {
         return taken
     }
 
-    /// Moves due sends to the send queue, and probes whose deadline has come to ``expiring``.
+    /// Moves due sends to the send queue, and probes whose deadline has come to ``expiring``: at
+    /// most ``EchoEngine/expiryBatch`` deadlines a turn, so that when thousands fall due together
+    /// the first outcomes are already being answered while the engine ends the rest.
     mutating func fireTimers(now: UInt64) {
-        while let entry = timers.popDue(now: now) {
+        while expiring.count < EchoEngine.expiryBatch, let entry = timers.popDue(now: now) {
             let event = entry.element
             guard let record = record(for: event) else { continue }
             switch event.kind {

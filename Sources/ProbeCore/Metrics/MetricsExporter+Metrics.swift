@@ -73,13 +73,13 @@ extension MetricsExporter {
                 if new > old { counter.increment(by: Int64(new - old)) }
             }
             for (answer, counter) in checks {
-                grow(counter, previous.checker.answers[answer] ?? 0, current.checker.answers[answer] ?? 0)
+                grow(counter, previous.checker.answers[answer.state, answer.evidence], current.checker.answers[answer.state, answer.evidence])
             }
             for (state, counter) in probeVerdicts {
-                grow(counter, previous.checker.verdictsByState[state] ?? 0, current.checker.verdictsByState[state] ?? 0)
+                grow(counter, previous.checker.verdicts[state: state], current.checker.verdicts[state: state])
             }
             for (evidence, counter) in probeEvidence {
-                grow(counter, previous.checker.verdictsByEvidence[evidence] ?? 0, current.checker.verdictsByEvidence[evidence] ?? 0)
+                grow(counter, previous.checker.verdicts[evidence: evidence], current.checker.verdicts[evidence: evidence])
             }
             for code in ProbeError.Code.allCases {
                 grow(errors[code.rawValue]!, previous.server.errors[code] ?? 0, current.server.errors[code] ?? 0)

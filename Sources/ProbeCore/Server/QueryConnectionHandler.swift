@@ -23,6 +23,8 @@ final class QueryConnectionHandler: ChannelInboundHandler {
 
     private let server: QueryServer
     private let limits: QueryServerLimits
+    /// When the loop woke to read: the requests' deadlines count from it.
+    private let clock: ReadClock
     private let deferred: AsyncStream<Deferred>.Continuation
     private let inbox = AnswerInbox()
     private var framer: LineFramer
@@ -43,9 +45,10 @@ final class QueryConnectionHandler: ChannelInboundHandler {
     /// Where every answer of this connection goes (made once the handler is added).
     private var reply: (@Sendable (Response) -> Void)?
 
-    init(server: QueryServer, limits: QueryServerLimits, deferred: AsyncStream<Deferred>.Continuation) {
+    init(server: QueryServer, limits: QueryServerLimits, clock: ReadClock, deferred: AsyncStream<Deferred>.Continuation) {
         self.server = server
         self.limits = limits
+        self.clock = clock
         self.deferred = deferred
         self.framer = LineFramer(maxLineLength: limits.maxLineBytes)
     }
@@ -70,7 +73,7 @@ final class QueryConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !inputEnded else { return }
-        let receivedAt = MonotonicTime.now()
+        let receivedAt = clock.readTime()
         let buffer = unwrapInboundIn(data)
         framer.append(buffer.readableBytesView)
         while let event = framer.next() {
@@ -98,7 +101,7 @@ final class QueryConnectionHandler: ChannelInboundHandler {
                 switch framer.finish() {
                 case .line(let line)?:
                     decode(line)
-                    answerBatch(receivedAt: MonotonicTime.now())
+                    answerBatch(receivedAt: clock.readTime())
                 case .tooLarge?: answerTooLarge()
                 case nil: break
                 }

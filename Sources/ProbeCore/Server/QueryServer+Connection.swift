@@ -33,7 +33,7 @@ extension QueryServer {
             channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
         } else {
             channel.closeFuture.whenComplete { _ in self.counters.withLock { $0.openConnections -= 1 } }
-            try channel.pipeline.syncOperations.addHandler(QueryConnectionHandler(server: self, limits: limits, deferred: sink))
+            try channel.pipeline.syncOperations.addHandler(QueryConnectionHandler(server: self, limits: limits, clock: readClock(on: channel.eventLoop), deferred: sink))
         }
         return Connection(channel: channel, peer: peer, refusal: refusal, deferred: deferred)
     }

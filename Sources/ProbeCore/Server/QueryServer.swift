@@ -27,6 +27,8 @@ package final class QueryServer: Service {
     private let group: any EventLoopGroup
     let limits: Mutex<QueryServerLimits>
     let counters = Mutex(ServerStatistics())
+    /// One ``ReadClock`` per event loop, made when the loop's first connection is accepted.
+    private let readClocks = Mutex<[ObjectIdentifier: NIOLoopBound<ReadClock>]>([:])
     private let onListening: @Sendable () -> Void
 
     /// - Parameters:
@@ -55,6 +57,16 @@ package final class QueryServer: Service {
         limits.withLock { $0 = newLimits }
     }
 
+    /// The read clock of `loop`, shared by its connections; call on `loop`.
+    func readClock(on loop: any EventLoop) -> ReadClock {
+        readClocks.withLock { clocks in
+            if let clock = clocks[ObjectIdentifier(loop)] { return clock.value }
+            let clock = ReadClock(loop: loop)
+            clocks[ObjectIdentifier(loop)] = NIOLoopBound(clock, eventLoop: loop)
+            return clock
+        }
+    }
+
     /// The counters so far.
     package func statistics() -> ServerStatistics {
         counters.withLock { $0 }
@@ -65,6 +77,7 @@ package final class QueryServer: Service {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.maxMessagesPerRead, value: 8)
         let makeChild: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             let credentials: EventLoopFuture<PeerCredentials?>
             if let provider = channel as? any SocketOptionProvider {
