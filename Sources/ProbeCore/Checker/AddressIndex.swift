@@ -1,3 +1,5 @@
+import CProbeSys
+
 /// An open-addressing index from addresses to the slots of a table its owner keeps (the verdict
 /// cache's entries, the checker's probes in flight): slot numbers in a power-of-two array of
 /// buckets, linear probing, at most three quarters full. Deletion shifts the rest of a run back, so
@@ -38,6 +40,22 @@ struct AddressIndex {
             }
             position = (position + 1) & mask
         }
+    }
+
+    /// Starts loading the bucket where a lookup of `hash` begins (then ``firstMatch(hash:)``).
+    @inline(__always)
+    func prefetch(hash: UInt64) {
+        guard !buckets.isEmpty else { return }
+        let position = Int(truncatingIfNeeded: hash) & (buckets.count - 1)
+        buckets.withUnsafeBufferPointer { cprobe_prefetch($0.baseAddress! + position) }
+    }
+
+    /// The first slot in the run of `hash` whose stored hash bits match, for the owner to start
+    /// loading its entry: a lookup then finds bucket and entry already in the cache. Reads the
+    /// buckets (cheap once ``prefetch(hash:)`` has brought them in).
+    @inline(__always)
+    func firstMatch(hash: UInt64) -> Int32? {
+        find(hash: hash) { _ in true }
     }
 
     /// Indexes `slot`, growing the buckets first when they would be more than three quarters full.

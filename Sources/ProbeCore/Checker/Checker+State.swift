@@ -138,6 +138,20 @@ extension Checker {
             return .start(job)
         }
 
+        /// Starts loading what ending the probes of `addresses` will read (index buckets, then the
+        /// probes and cache entries they lead to), so that those cache misses overlap instead of
+        /// coming one after another: a burst's deadlines end thousands of probes together.
+        func prefetch(_ addresses: some Collection<IPAddress>) {
+            for address in addresses {
+                inFlight.prefetchBucket(address)
+                cache.prefetchBucket(address)
+            }
+            for address in addresses {
+                inFlight.prefetchProbe(address)
+                cache.prefetchEntry(address)
+            }
+        }
+
         /// Ends probe `id` of `address`: caches and counts its verdict.
         ///
         /// - Returns: the waiters to answer with `result`, outside the lock.

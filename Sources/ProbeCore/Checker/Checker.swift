@@ -199,6 +199,7 @@ package final class Checker: Sendable {
         // Allocated only when a probe has waiters (a sweep probe usually has none).
         var answers: [(WaiterList, Result<Verdict, ProbeError>)] = []
         let drained = state.withLock { state in
+            state.prefetch(items.lazy.map(\.outcome.target))
             for item in items {
                 let address = item.outcome.target
                 let result = Self.answer(for: address, outcome: item.outcome.result)

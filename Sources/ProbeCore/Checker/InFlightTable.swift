@@ -1,3 +1,4 @@
+import CProbeSys
 import ProbeProtocol
 
 extension Checker {
@@ -7,6 +8,9 @@ extension Checker {
     /// whose deadline could not wait for the first) goes to an overflow table.
     struct InFlightTable {
         private var slots: [InFlightProbe?] = []
+        /// Each slot's hash, beside the slots: the index moves entries by their hash, and reading
+        /// it here costs no cache miss on the probe itself.
+        private var hashes: [UInt64] = []
         private var freeSlots: [Int32] = []
         private var index = AddressIndex()
         private let seed = UInt64.random(in: 0...UInt64.max)
@@ -51,12 +55,14 @@ extension Checker {
             if let free = freeSlots.popLast() {
                 slot = free
                 slots[Int(slot)] = probe
+                hashes[Int(slot)] = hash
             } else {
                 slot = Int32(slots.count)
                 slots.append(probe)
+                hashes.append(hash)
             }
-            let (probes, seed) = (slots, self.seed)
-            index.insert(slot, hash: hash) { Self.hash(probes[Int($0)]!.address, seed: seed) }
+            let hashes = self.hashes
+            index.insert(slot, hash: hash) { hashes[Int($0)] }
         }
 
         /// Takes probe `id` of `address` out of the table.
@@ -69,10 +75,10 @@ extension Checker {
                     if !others.isEmpty { overflow[address] = others }
                 } else {
                     do {
-                        // The closure reads the slots while the index changes: through a local
-                        // reference, gone before the slots change (or they would be copied).
-                        let (probes, seed) = (slots, self.seed)
-                        index.remove(slot, hash: hash) { Self.hash(probes[Int($0)]!.address, seed: seed) }
+                        // The closure reads the hashes while the index changes: through a local
+                        // reference, gone before the hashes change (or they would be copied).
+                        let hashes = self.hashes
+                        index.remove(slot, hash: hash) { hashes[Int($0)] }
                     }
                     slots[Int(slot)] = nil
                     freeSlots.append(slot)
@@ -85,6 +91,18 @@ extension Checker {
             return probe
         }
 
+        /// Starts loading the index bucket that a lookup of `address` reads first.
+        func prefetchBucket(_ address: IPAddress) {
+            index.prefetch(hash: Self.hash(address, seed: seed))
+        }
+
+        /// Starts loading the probe that a lookup of `address` would compare first (its bucket
+        /// should be loaded already: ``prefetchBucket(_:)``).
+        func prefetchProbe(_ address: IPAddress) {
+            guard let slot = index.firstMatch(hash: Self.hash(address, seed: seed)) else { return }
+            slots.withUnsafeBufferPointer { cprobe_prefetch($0.baseAddress! + Int(slot)) }
+        }
+
         /// Empties the table, returning every waiter.
         mutating func removeAll() -> [Waiter] {
             var waiters: [Waiter] = []
@@ -93,6 +111,7 @@ extension Checker {
                 for probe in others { probe.waiters.forEach { waiters.append($0) } }
             }
             slots = []
+            hashes = []
             freeSlots = []
             index.removeAll()
             overflow = [:]

@@ -1,3 +1,6 @@
+import CProbeSys
+import ProbeProtocol
+
 extension VerdictCache {
     // The index (``AddressIndex``) over the slots: hashed from an address's halves and family
     // with the cache's seed; the zone, rare, only in the comparison.
@@ -5,6 +8,18 @@ extension VerdictCache {
     @inline(__always)
     static func hash(of stored: Slot, seed: UInt64) -> UInt64 {
         Key(high: stored.high, low: stored.low, ipv6: stored.flags & Slot.ipv6 != 0).hash(seed: seed)
+    }
+
+    /// Starts loading the index bucket that a lookup of `address` reads first.
+    func prefetchBucket(_ address: IPAddress) {
+        index.prefetch(hash: Key(address).hash(seed: seed))
+    }
+
+    /// Starts loading the entry that a lookup of `address` would compare first (its bucket should
+    /// be loaded already: ``prefetchBucket(_:)``).
+    func prefetchEntry(_ address: IPAddress) {
+        guard let slot = index.firstMatch(hash: Key(address).hash(seed: seed)) else { return }
+        slots.withUnsafeBufferPointer { cprobe_prefetch($0.baseAddress! + Int(slot)) }
     }
 
     /// The slot holding `key`, zone included.

@@ -35,14 +35,10 @@ extension EchoEngine {
                     state.stopAll()
                     return (true, state.takeCompletions(), ([EchoEngine.ExpiringProbe](), Duration.zero))
                 }
-                state.fireTimers(now: now)
-                // Deadlines wait for the neighbour table, read outside the lock; without it they end now.
-                // Routed targets have no neighbour entry of their own: only on-link ones wait for a dump.
-                var lookup: [EchoEngine.ExpiringProbe] = []
-                if hasNeighbors && state.neighborEvidence {
-                    lookup = state.expiring.filter(\.onLink)
-                }
-                if lookup.isEmpty { state.endExpiring(evidence: [:]) }
+                // Deadlines of on-link targets wait for the neighbour table, read outside the lock;
+                // the others end now (routed targets have no neighbour entry of their own).
+                state.fireTimers(now: now, neighborLookup: hasNeighbors && state.neighborEvidence)
+                let lookup = state.expiring
                 state.takeSends(now: now, limit: Self.sendBatch, into: &echoes)
                 return (false, state.takeCompletions(), (lookup, state.neighborMaxAge))
             }
@@ -116,7 +112,7 @@ extension EchoEngine {
     /// reads replies.
     static let sendBatch = 256
 
-    /// Deadlines ended per turn of the loop at most (see ``State/fireTimers(now:)``).
+    /// Deadlines ended per turn of the loop at most (see ``State/fireTimers(now:neighborLookup:)``).
     static let expiryBatch = 256
 }
 
@@ -128,44 +124,57 @@ extension EchoEngine.State {
         return taken
     }
 
-    /// Moves due sends to the send queue, and probes whose deadline has come to ``expiring``: at
-    /// most ``EchoEngine/expiryBatch`` deadlines a turn, so that when thousands fall due together
-    /// the first outcomes are already being answered while the engine ends the rest.
-    mutating func fireTimers(now: UInt64) {
-        while expiring.count < EchoEngine.expiryBatch, let entry = timers.popDue(now: now) {
+    /// Moves due sends to the send queue, and ends the probes whose deadline has come — or, when
+    /// `neighborLookup` is on, moves those of on-link targets to ``expiring`` to wait for the
+    /// neighbour table. At most ``EchoEngine/expiryBatch`` deadlines a turn, so that when thousands
+    /// fall due together the first outcomes are already being answered while the engine ends the rest.
+    mutating func fireTimers(now: UInt64, neighborLookup: Bool) {
+        var deadlines = 0
+        while deadlines < EchoEngine.expiryBatch, let entry = timers.popDue(now: now) {
             let event = entry.element
-            guard let record = record(for: event) else { continue }
+            let slot = Int(event.slot)
+            // A probe that a reply ended meanwhile no longer holds its slot (read in place: no copy).
+            guard probes[slot]?.id == event.id else { continue }
             switch event.kind {
             case .send:
-                enqueueSend(event, background: record.background)
+                enqueueSend(event, background: probes[slot]!.background)
             case .deadline:
-                expiring.append(
-                    EchoEngine.ExpiringProbe(
-                        slot: event.slot, id: record.id, address: record.address, startedAt: record.startedAt,
-                        // Unknown links (the prefixes could not be read): ask the table about every target.
-                        onLink: record.onLink || linkPrefixes.prefixes.isEmpty
+                deadlines += 1
+                // Unknown links (the prefixes could not be read): ask the table about every target.
+                if neighborLookup, probes[slot]!.onLink || linkPrefixes.prefixes.isEmpty {
+                    expiring.append(
+                        EchoEngine.ExpiringProbe(
+                            slot: event.slot, id: event.id, address: probes[slot]!.address, startedAt: probes[slot]!.startedAt)
                     )
-                )
+                } else {
+                    endAtDeadline(slot: event.slot, mac: nil)
+                }
             }
         }
     }
 
-    /// Ends the probes at their deadline: `neighbor` where `evidence` has the target's MAC, else
-    /// `free` if an echo left in time, else `unknown`. A probe a reply ended meanwhile is skipped.
+    /// Ends the probes that waited for the neighbour table (``expiring``), with what it said. A
+    /// probe a reply ended meanwhile is skipped.
     mutating func endExpiring(evidence: [Int32: String]) {
-        for probe in expiring {
-            guard let record = probes[Int(probe.slot)], record.id == probe.id else { continue }
-            if let mac = evidence[probe.slot] {
-                end(slot: probe.slot, .neighbor(mac: mac))
-            } else if record.sentInTime {
-                end(slot: probe.slot, .timeout)
-            } else if record.lastSendError != 0 {
-                end(slot: probe.slot, .sendFailed(reason: EchoSocket.describe(errno: record.lastSendError)))
-            } else {
-                end(slot: probe.slot, .notSent(reason: "not sent in time"))
-            }
+        for probe in expiring where probes[Int(probe.slot)]?.id == probe.id {
+            endAtDeadline(slot: probe.slot, mac: evidence[probe.slot])
         }
         expiring.removeAll(keepingCapacity: true)
+    }
+
+    /// Ends a live probe at its deadline: `neighbor` when the table gave the target's `mac`, else
+    /// `free` if an echo left in time, else `unknown`.
+    private mutating func endAtDeadline(slot: Int32, mac: String?) {
+        let (sentInTime, lastSendError) = (probes[Int(slot)]!.sentInTime, probes[Int(slot)]!.lastSendError)
+        if let mac {
+            end(slot: slot, .neighbor(mac: mac))
+        } else if sentInTime {
+            end(slot: slot, .timeout)
+        } else if lastSendError != 0 {
+            end(slot: slot, .sendFailed(reason: EchoSocket.describe(errno: lastSendError)))
+        } else {
+            end(slot: slot, .notSent(reason: "not sent in time"))
+        }
     }
 
     /// Takes up to `limit` queued echoes that the pacer allows (on-demand ones first; background

@@ -139,8 +139,12 @@ extension EchoEngine {
 
         /// Frees a probe's slot and sequence number.
         mutating func release(slot: Int32) {
-            guard let record = probes[Int(slot)] else { return }
-            probes[Int(slot)] = nil
+            guard let record = probes[Int(slot)].take() else { return }
+            release(record, slot: slot)
+        }
+
+        /// Frees the slot and sequence number of `record`, already taken out of `slot`.
+        private mutating func release(_ record: ProbeRecord, slot: Int32) {
             freeSlots.append(slot)
             sequences[record.family.rawValue].release(record.sequence)
             slotBySequence[record.family.rawValue][Int(record.sequence)] = -1
@@ -150,8 +154,9 @@ extension EchoEngine {
 
         /// Ends a probe with `result`; the returned completion must be resumed outside the lock.
         mutating func finish(slot: Int32, result: ProbeOutcome.Result) -> Completion? {
-            guard let record = probes[Int(slot)] else { return nil }
-            release(slot: slot)
+            // Moved out of its slot, not copied: this runs for every probe that ends.
+            guard let record = probes[Int(slot)].take() else { return nil }
+            release(record, slot: slot)
             switch result {
             case .reply: statistics.replies += 1
             case .timeout: statistics.timeouts += 1

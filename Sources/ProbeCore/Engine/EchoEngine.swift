@@ -299,13 +299,13 @@ extension EchoEngine: Service {}
 
 extension EchoEngine {
     /// A probe at its deadline, waiting for the neighbour table's word.
+    /// A probe of an on-link target at its deadline, waiting for the neighbour table (only such a
+    /// target can have a neighbour entry of its own).
     struct ExpiringProbe: Sendable {
         let slot: Int32
         let id: UInt64
         let address: IPAddress
         let startedAt: UInt64
-        /// Only a target on a directly connected link can have a neighbour entry of its own.
-        let onLink: Bool
     }
 }
 

@@ -178,10 +178,10 @@ final class QueryConnectionHandler: ChannelInboundHandler {
 
     /// Writes the answers that finished off the loop.
     private func drainInbox() {
-        let responses = inbox.take()
-        pending -= responses.count
+        let (lines, count) = inbox.take()
+        pending -= count
         guard let context else { return }
-        for response in responses { response.encode(into: &output) }
+        if output.isEmpty { output = lines } else { output.append(contentsOf: lines) }
         flush(context)
     }
 
