@@ -4,8 +4,8 @@ import Testing
 
 @testable import ProbeCore
 
-/// The outcome queue's lanes: outcomes take the lanes in turn, each lane settles its own in
-/// batches through its executor, and every outcome is settled exactly once.
+/// The outcome queue's lanes: an outcome goes to the lane of its address, each lane settles its
+/// own in batches through its executor, and every outcome is settled exactly once.
 @Suite struct OutcomeQueueTests {
     /// An executor that keeps what it is given until the test runs it.
     final class HeldExecutor: Sendable {
@@ -26,29 +26,44 @@ import Testing
         }
     }
 
-    static func item(_ number: UInt64) -> OutcomeQueue.Item {
-        OutcomeQueue.Item(
-            probe: number,
-            outcome: ProbeOutcome(target: .v4(IPv4Address(UInt32(number))), result: .timeout, echoesSent: 1, startedAt: 0, tag: number),
+    /// An outcome for 198.51.100.0 + `host`, of probe `probe` (`host` by default).
+    static func item(_ host: UInt64, probe: UInt64? = nil) -> OutcomeQueue.Item {
+        let address = IPAddress.v4(IPv4Address(0xC633_6400 + UInt32(host)))
+        return OutcomeQueue.Item(
+            probe: probe ?? host,
+            outcome: ProbeOutcome(target: address, result: .timeout, echoesSent: 1, startedAt: 0, tag: probe ?? host),
             due: 0, ended: nil)
     }
 
-    @Test func outcomesTakeTheLanesInTurnAndAreSettledOnce() {
+    @Test func outcomesGoToTheirAddressesLanesAndAreSettledOnce() {
         let lanes = [HeldExecutor(), HeldExecutor()]
         let queue = OutcomeQueue(executors: lanes.map(\.executor))
-        let settled = Mutex<[[UInt64]]>([])
-        let settle: @Sendable ([OutcomeQueue.Item]) -> Void = { batch in settled.withLock { $0.append(batch.map(\.probe)) } }
-        for number in 0..<10 { queue.add(Self.item(UInt64(number)), settle: settle) }
+        let settled = Mutex<[Int: [UInt64]]>([:])
+        let settle: @Sendable (Int) -> @Sendable ([OutcomeQueue.Item]) -> Void = { lane in
+            { batch in settled.withLock { $0[lane, default: []] += batch.map(\.probe) } }
+        }
+        // 64 addresses, each twice: an address's outcomes share a lane, in their order.
+        let numbers = (0..<128).map { UInt64($0) }
+        for number in numbers {
+            let item = Self.item(number % 64, probe: number)
+            queue.add(item, settle: settle(OutcomeQueue.lane(of: item.outcome.target, among: 2)))
+        }
         // One settle scheduled per lane for its whole batch, not one per outcome.
         #expect(lanes.map { $0.work.withLock { $0.count } } == [1, 1])
         #expect(lanes[0].run() == 1)
         #expect(lanes[1].run() == 1)
-        let batches = settled.withLock { $0 }
-        #expect(batches == [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]])
+        let byLane = settled.withLock { $0 }
+        #expect(byLane.keys.sorted() == [0, 1], "both lanes get work")
+        for (lane, probes) in byLane {
+            #expect(probes == probes.sorted(), "lane \(lane) settles in arrival order")
+            for probe in probes {
+                #expect(OutcomeQueue.lane(of: Self.item(probe % 64, probe: probe).outcome.target, among: 2) == lane)
+            }
+        }
+        #expect(byLane.values.flatMap { $0 }.sorted() == numbers)
         // A lane emptied by its settle schedules again for the next outcome.
-        queue.add(Self.item(10), settle: settle)
+        queue.add(Self.item(0, probe: 200), settle: settle(OutcomeQueue.lane(of: Self.item(0, probe: 200).outcome.target, among: 2)))
         #expect(lanes[0].run() + lanes[1].run() == 1)
-        #expect(settled.withLock { $0.flatMap { $0 } }.sorted() == Array(0...10))
     }
 
     @Test func oneLaneSettlesEverythingInOrder() {

@@ -1,3 +1,4 @@
+import ProbeProtocol
 import Synchronization
 
 /// Probe outcomes on their way from the echo engine's loop thread to the checker, which settles
@@ -30,12 +31,11 @@ final class OutcomeQueue: Sendable {
     }
 
     private let lanes: [Lane]
-    /// Which lane the next outcome goes to.
-    private let turn = Atomic<Int>(0)
 
-    /// - Parameter executors: where the batches are settled, one lane each (at least one). The
-    ///   outcomes take the lanes in turn, so that when thousands of probes end together (a
-    ///   burst's deadlines) every event loop answers their waiters at once.
+    /// - Parameter executors: where the batches are settled, one lane each (at least one). An
+    ///   outcome goes to the lane its address hashes to, so that when thousands of probes end
+    ///   together (a burst's deadlines) every event loop answers their waiters at once, while the
+    ///   outcomes of one address are still settled in the order they came.
     init(executors: [Executor]) {
         precondition(!executors.isEmpty, "an outcome queue needs an executor")
         self.lanes = executors.map { Lane(executor: $0) }
@@ -43,7 +43,7 @@ final class OutcomeQueue: Sendable {
 
     /// Queues one outcome; the first of a lane's batch schedules `settle` (the checker's) for it.
     func add(_ item: Item, settle: @escaping @Sendable ([Item]) -> Void) {
-        let lane = lanes.count == 1 ? lanes[0] : lanes[turn.add(1, ordering: .relaxed).oldValue % lanes.count]
+        let lane = lanes.count == 1 ? lanes[0] : lanes[Self.lane(of: item.outcome.target, among: lanes.count)]
         let first = lane.items.withLock { items in
             items.append(item)
             return items.count == 1
@@ -57,5 +57,10 @@ final class OutcomeQueue: Sendable {
             }
             settle(batch)
         }
+    }
+
+    /// The lane of `address` among `count`.
+    static func lane(of address: IPAddress, among count: Int) -> Int {
+        Int(truncatingIfNeeded: VerdictCache.Key(address).hash(seed: 0) >> 33) % count
     }
 }

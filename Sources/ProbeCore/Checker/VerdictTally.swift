@@ -21,7 +21,7 @@ package struct VerdictTally: Sendable, Hashable {
 
     /// Verdicts of `state`, whatever their evidence.
     package subscript(state state: VerdictState) -> UInt64 {
-        let start = state.tallyIndex * Self.evidenceCount
+        let start = Int(VerdictCache.Slot.code(state)) * Self.evidenceCount
         return counts[start..<start + Self.evidenceCount].reduce(0, +)
     }
 
@@ -33,33 +33,8 @@ package struct VerdictTally: Sendable, Hashable {
     /// Every verdict counted.
     package var total: UInt64 { counts.reduce(0, +) }
 
+    /// A verdict's cell: the one-byte codes the cache stores them by (``VerdictCache/Slot``).
     private static func position(_ state: VerdictState, _ evidence: Evidence) -> Int {
-        state.tallyIndex * evidenceCount + evidence.tallyIndex
-    }
-}
-
-extension VerdictState {
-    /// Its row in a ``VerdictTally``.
-    fileprivate var tallyIndex: Int {
-        switch self {
-        case .inUse: 0
-        case .free: 1
-        case .unknown: 2
-        }
-    }
-}
-
-extension Evidence {
-    /// Its column in a ``VerdictTally``.
-    fileprivate var tallyIndex: Int {
-        switch self {
-        case .echoReply: 0
-        case .neighbor: 1
-        case .marked: 2
-        case .timeout: 3
-        case .unreachable: 4
-        case .sendFailed: 5
-        case .notSent: 6
-        }
+        Int(VerdictCache.Slot.code(state)) * evidenceCount + Int(VerdictCache.Slot.code(evidence))
     }
 }
