@@ -298,7 +298,6 @@ package final class EchoEngine: Sendable {
 extension EchoEngine: Service {}
 
 extension EchoEngine {
-    /// A probe at its deadline, waiting for the neighbour table's word.
     /// A probe of an on-link target at its deadline, waiting for the neighbour table (only such a
     /// target can have a neighbour entry of its own).
     struct ExpiringProbe: Sendable {

@@ -77,6 +77,8 @@ package final class QueryServer: Service {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Up to 8 reads a wake-up (NIO's default is 4): a burst's lines are read within a
+            // wake-up or two, and their deadlines count from its start (``ReadClock``).
             .childChannelOption(.maxMessagesPerRead, value: 8)
         let makeChild: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             let credentials: EventLoopFuture<PeerCredentials?>
