@@ -71,6 +71,13 @@ static inline uint64_t cprobe_monotonic_ns(void) {
 /// table lookups miss the cache in parallel rather than one after another.
 static inline void cprobe_prefetch(const void *address) { __builtin_prefetch(address, 1, 3); }
 
+/// `cprobe_prefetch` for every cache line of the `length` bytes at `address` (a record that may
+/// straddle two lines).
+static inline void cprobe_prefetch_bytes(const void *address, size_t length) {
+    uintptr_t line = (uintptr_t)address & ~(uintptr_t)63;
+    for (uintptr_t end = (uintptr_t)address + length; line < end; line += 64) __builtin_prefetch((const void *)line, 1, 3);
+}
+
 /// CMSG_FIRSTHDR / CMSG_NXTHDR / CMSG_DATA, which are macros.
 static inline struct cmsghdr *cprobe_cmsg_first(struct msghdr *msg) { return CMSG_FIRSTHDR(msg); }
 static inline struct cmsghdr *cprobe_cmsg_next(struct msghdr *msg, struct cmsghdr *c) { return CMSG_NXTHDR(msg, c); }

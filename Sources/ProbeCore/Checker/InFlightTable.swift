@@ -100,7 +100,7 @@ extension Checker {
         /// should be loaded already: ``prefetchBucket(_:)``).
         func prefetchProbe(_ address: IPAddress) {
             guard let slot = index.firstMatch(hash: Self.hash(address, seed: seed)) else { return }
-            slots.withUnsafeBufferPointer { cprobe_prefetch($0.baseAddress! + Int(slot)) }
+            slots.withUnsafeBufferPointer { cprobe_prefetch_bytes($0.baseAddress! + Int(slot), MemoryLayout<InFlightProbe?>.size) }
         }
 
         /// Empties the table, returning every waiter.

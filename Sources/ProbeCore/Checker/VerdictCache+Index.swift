@@ -19,7 +19,7 @@ extension VerdictCache {
     /// be loaded already: ``prefetchBucket(_:)``).
     func prefetchEntry(_ address: IPAddress) {
         guard let slot = index.firstMatch(hash: Key(address).hash(seed: seed)) else { return }
-        slots.withUnsafeBufferPointer { cprobe_prefetch($0.baseAddress! + Int(slot)) }
+        slots.withUnsafeBufferPointer { cprobe_prefetch_bytes($0.baseAddress! + Int(slot), MemoryLayout<Slot>.size) }
     }
 
     /// The slot holding `key`, zone included.

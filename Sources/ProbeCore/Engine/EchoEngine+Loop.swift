@@ -128,18 +128,30 @@ extension EchoEngine.State {
     /// `neighborLookup` is on, moves those of on-link targets to ``expiring`` to wait for the
     /// neighbour table. At most ``EchoEngine/expiryBatch`` deadlines a turn, so that when thousands
     /// fall due together the first outcomes are already being answered while the engine ends the rest.
+    ///
+    /// The due events are taken off the heap first and their probes' records prefetched, so that
+    /// the records' cache misses (a random slot each, out of `max_in_flight`) overlap.
     mutating func fireTimers(now: UInt64, neighborLookup: Bool) {
+        guard let next = timers.nextTime, next <= now else { return }
         var deadlines = 0
         while deadlines < EchoEngine.expiryBatch, let entry = timers.popDue(now: now) {
-            let event = entry.element
+            if case .deadline = entry.element.kind { deadlines += 1 }
+            dueEvents.append(entry.element)
+        }
+        probes.withUnsafeBufferPointer { records in
+            for event in dueEvents {
+                cprobe_prefetch_bytes(records.baseAddress! + Int(event.slot), MemoryLayout<ProbeRecord?>.size)
+            }
+        }
+        defer { dueEvents.removeAll(keepingCapacity: true) }
+        for event in dueEvents {
             let slot = Int(event.slot)
-            // A probe that a reply ended meanwhile no longer holds its slot (read in place: no copy).
+            // A probe that a reply ended meanwhile no longer holds its slot.
             guard probes[slot]?.id == event.id else { continue }
             switch event.kind {
             case .send:
                 enqueueSend(event, background: probes[slot]!.background)
             case .deadline:
-                deadlines += 1
                 // Unknown links (the prefixes could not be read): ask the table about every target.
                 if neighborLookup, probes[slot]!.onLink || linkPrefixes.prefixes.isEmpty {
                     expiring.append(

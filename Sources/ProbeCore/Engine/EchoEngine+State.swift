@@ -33,6 +33,9 @@ extension EchoEngine {
         var neighborMaxAge: Duration
         /// Probes whose deadline came in this turn of the loop, decided together.
         var expiring: [ExpiringProbe] = []
+        /// The timer events due in this turn of the loop (``fireTimers(now:neighborLookup:)``'s
+        /// buffer, kept for its capacity).
+        var dueEvents: [ProbeEvent] = []
         /// Callers of ``EchoEngine/heartbeat()`` waiting for the loop's next turn.
         var heartbeats: [UInt64: CheckedContinuation<Bool, Never>] = [:]
         var nextHeartbeat: UInt64 = 0
