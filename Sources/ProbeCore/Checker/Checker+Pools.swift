@@ -90,7 +90,9 @@ extension Checker {
     package func sweep(_ addresses: [IPAddress]) -> [SweepAdmission] {
         let now = clock()
         return state.withLock { state in
-            addresses.map { address in Self.admitSweep(address, state: &state, now: now) }
+            // A tick's addresses: their lookups' cache misses overlap (see State.prefetch).
+            if addresses.count > 1 { state.prefetch(addresses) }
+            return addresses.map { address in Self.admitSweep(address, state: &state, now: now) }
         }
     }
 

@@ -138,9 +138,10 @@ extension Checker {
             return .start(job)
         }
 
-        /// Starts loading what ending the probes of `addresses` will read (index buckets, then the
-        /// probes and cache entries they lead to), so that those cache misses overlap instead of
-        /// coming one after another: a burst's deadlines end thousands of probes together.
+        /// Starts loading what looking up `addresses` will read (index buckets, then the probes
+        /// and cache entries they lead to), so that those cache misses overlap instead of coming
+        /// one after another: a burst's deadlines end thousands of probes together, and a sweep's
+        /// tick admits dozens.
         func prefetch(_ addresses: some Collection<IPAddress>) {
             for address in addresses {
                 inFlight.prefetchBucket(address)

@@ -199,7 +199,8 @@ package final class Checker: Sendable {
         // Allocated only when a probe has waiters (a sweep probe usually has none).
         var answers: [(WaiterList, Result<Verdict, ProbeError>)] = []
         let drained = state.withLock { state in
-            state.prefetch(items.lazy.map(\.outcome.target))
+            // Worth it for a batch only: an outcome settled alone (a sweep's) would wait anyway.
+            if items.count > 1 { state.prefetch(items.lazy.map(\.outcome.target)) }
             for item in items {
                 let address = item.outcome.target
                 let result = Self.answer(for: address, outcome: item.outcome.result)
