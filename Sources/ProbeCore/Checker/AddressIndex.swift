@@ -42,7 +42,7 @@ struct AddressIndex {
         }
     }
 
-    /// Starts loading the bucket where a lookup of `hash` begins (then ``firstMatch(hash:)``).
+    /// Starts loading the bucket where a lookup of `hash` begins (then ``prefetchFirstMatch(hash:in:)``).
     @inline(__always)
     func prefetch(hash: UInt64) {
         guard !buckets.isEmpty else { return }
@@ -50,12 +50,14 @@ struct AddressIndex {
         buckets.withUnsafeBufferPointer { cprobe_prefetch($0.baseAddress! + position) }
     }
 
-    /// The first slot in the run of `hash` whose stored hash bits match, for the owner to start
-    /// loading its entry: a lookup then finds bucket and entry already in the cache. Reads the
-    /// buckets (cheap once ``prefetch(hash:)`` has brought them in).
+    /// Starts loading the entry of `table` (the owner's slots) that a lookup of `hash` would
+    /// compare first: the first in its run whose stored hash bits match. A lookup then finds
+    /// bucket and entry already in the cache. Reads the buckets (cheap once ``prefetch(hash:)``
+    /// has brought them in).
     @inline(__always)
-    func firstMatch(hash: UInt64) -> Int32? {
-        find(hash: hash) { _ in true }
+    func prefetchFirstMatch<Entry>(hash: UInt64, in table: [Entry]) {
+        guard let slot = find(hash: hash, where: { _ in true }) else { return }
+        table.withUnsafeBufferPointer { cprobe_prefetch_bytes($0.baseAddress! + Int(slot), MemoryLayout<Entry>.size) }
     }
 
     /// Indexes `slot`, growing the buckets first when they would be more than three quarters full.

@@ -1,4 +1,3 @@
-import CProbeSys
 import ProbeProtocol
 
 extension Checker {
@@ -99,8 +98,7 @@ extension Checker {
         /// Starts loading the probe that a lookup of `address` would compare first (its bucket
         /// should be loaded already: ``prefetchBucket(_:)``).
         func prefetchProbe(_ address: IPAddress) {
-            guard let slot = index.firstMatch(hash: Self.hash(address, seed: seed)) else { return }
-            slots.withUnsafeBufferPointer { cprobe_prefetch_bytes($0.baseAddress! + Int(slot), MemoryLayout<InFlightProbe?>.size) }
+            index.prefetchFirstMatch(hash: Self.hash(address, seed: seed), in: slots)
         }
 
         /// Empties the table, returning every waiter.

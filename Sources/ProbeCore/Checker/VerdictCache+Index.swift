@@ -1,4 +1,3 @@
-import CProbeSys
 import ProbeProtocol
 
 extension VerdictCache {
@@ -18,8 +17,7 @@ extension VerdictCache {
     /// Starts loading the entry that a lookup of `address` would compare first (its bucket should
     /// be loaded already: ``prefetchBucket(_:)``).
     func prefetchEntry(_ address: IPAddress) {
-        guard let slot = index.firstMatch(hash: Key(address).hash(seed: seed)) else { return }
-        slots.withUnsafeBufferPointer { cprobe_prefetch_bytes($0.baseAddress! + Int(slot), MemoryLayout<Slot>.size) }
+        index.prefetchFirstMatch(hash: Key(address).hash(seed: seed), in: slots)
     }
 
     /// The slot holding `key`, zone included.
