@@ -22,13 +22,43 @@ final class OutcomeQueue: Sendable {
 
     /// One queue and the executor that settles it.
     private final class Lane: Sendable {
-        let items = Mutex<[Item]>([])
+        /// The outcomes waiting, and an emptied batch kept for its capacity: a burst's deadlines
+        /// queue thousands at a time, and an array grown afresh for each batch would page-fault
+        /// and copy its way up every time.
+        struct Buffers {
+            var items: [Item] = []
+            var spare: [Item] = []
+        }
+
+        let buffers = Mutex(Buffers())
         let executor: Executor
 
         init(executor: @escaping Executor) {
             self.executor = executor
         }
+
+        /// Takes every outcome waiting; the spare array takes their place.
+        func take() -> [Item] {
+            buffers.withLock { buffers in
+                var taken: [Item] = []
+                swap(&taken, &buffers.spare)
+                swap(&taken, &buffers.items)
+                return taken
+            }
+        }
+
+        /// Gives back a settled batch's array, emptied, as the next spare (up to a size).
+        func recycle(_ batch: inout [Item]) {
+            batch.removeAll(keepingCapacity: true)
+            guard batch.capacity <= OutcomeQueue.keptCapacity else { return }
+            buffers.withLock { buffers in
+                if buffers.spare.capacity < batch.capacity { swap(&buffers.spare, &batch) }
+            }
+        }
     }
+
+    /// The largest emptied batch kept for reuse, in outcomes (about 0.5 MB).
+    static let keptCapacity = 4096
 
     private let lanes: [Lane]
 
@@ -44,18 +74,15 @@ final class OutcomeQueue: Sendable {
     /// Queues one outcome; the first of a lane's batch schedules `settle` (the checker's) for it.
     func add(_ item: Item, settle: @escaping @Sendable ([Item]) -> Void) {
         let lane = lanes.count == 1 ? lanes[0] : lanes[Self.lane(of: item.outcome.target, among: lanes.count)]
-        let first = lane.items.withLock { items in
-            items.append(item)
-            return items.count == 1
+        let first = lane.buffers.withLock { buffers in
+            buffers.items.append(item)
+            return buffers.items.count == 1
         }
         guard first else { return }
         lane.executor {
-            let batch = lane.items.withLock { items in
-                var taken: [Item] = []
-                swap(&taken, &items)
-                return taken
-            }
+            var batch = lane.take()
             settle(batch)
+            lane.recycle(&batch)
         }
     }
 

@@ -18,6 +18,8 @@ extension EchoEngine {
         let sends = SendBatch(capacity: 64)
         var positions: [Int] = []
         positions.reserveCapacity(Self.sendBatch)
+        // The completions of a turn, swapped with the state's buffer: both keep their capacity.
+        var ready: [State.Completion] = []
 
         while true {
             let heartbeats = state.withLock { state in
@@ -29,31 +31,33 @@ extension EchoEngine {
                 state.withLock { $0.linkPrefixes = prefixes }
             }
             let hasNeighbors = neighbors != nil
-            let (stop, completions, lookup) = state.withLock { state in
+            let (stop, lookup) = state.withLock { state in
                 let now = MonotonicTime.now()
                 if state.stopRequested {
                     state.stopAll()
-                    return (true, state.takeCompletions(), ([EchoEngine.ExpiringProbe](), Duration.zero))
+                    state.takeCompletions(into: &ready)
+                    return (true, ([EchoEngine.ExpiringProbe](), Duration.zero))
                 }
                 // Deadlines of on-link targets wait for the neighbour table, read outside the lock;
                 // the others end now (routed targets have no neighbour entry of their own).
                 state.fireTimers(now: now, neighborLookup: hasNeighbors && state.neighborEvidence)
                 let lookup = state.expiring
                 state.takeSends(now: now, limit: Self.sendBatch, into: &echoes)
-                return (false, state.takeCompletions(), (lookup, state.neighborMaxAge))
+                state.takeCompletions(into: &ready)
+                return (false, (lookup, state.neighborMaxAge))
             }
-            for completion in completions { completion.resume() }
+            Self.resume(&ready)
             if stop { return }
 
             // Send outside the lock, so that callers can start probes meanwhile.
             if !echoes.isEmpty {
                 send(&echoes, descriptors: descriptors, identifiers: identifiers, batch: sends, positions: &positions)
-                let failed = state.withLock { state in
+                state.withLock { state in
                     state.recordSends(echoes, now: MonotonicTime.now())
-                    return state.takeCompletions()
+                    state.takeCompletions(into: &ready)
                 }
                 echoes.removeAll(keepingCapacity: true)
-                for completion in failed { completion.resume() }
+                Self.resume(&ready)
             }
 
             if !lookup.0.isEmpty, let neighbors {
@@ -64,12 +68,12 @@ extension EchoEngine {
                 } catch {
                     failed = true
                 }
-                let decided = state.withLock { state in
+                state.withLock { state in
                     if failed { state.statistics.neighborErrors += 1 }
                     state.endExpiring(evidence: evidence)
-                    return state.takeCompletions()
+                    state.takeCompletions(into: &ready)
                 }
-                for completion in decided { completion.resume() }
+                Self.resume(&ready)
                 continue
             }
 
@@ -83,29 +87,36 @@ extension EchoEngine {
                     revents: 0
                 )
             }
-            let ready = cprobe_ppoll(&polls, 3, timeout)
-            if ready < 0 {
+            let readable = cprobe_ppoll(&polls, 3, timeout)
+            if readable < 0 {
                 let code = errno
                 if code != EINTR { logger.error("ppoll failed", metadata: ["errno": "\(code)"]) }
                 continue
             }
-            if ready == 0 { continue }
+            if readable == 0 { continue }
             if polls[0].revents != 0 {
                 var value: UInt64 = 0
                 _ = read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
             }
             let events = [polls[1].revents, polls[2].revents]
-            let received = state.withLock { state in
+            state.withLock { state in
                 for family in 0..<2 {
                     if events[family] & Int16(POLLOUT) != 0 { state.sendBlocked[family] = false }
                     if events[family] & Int16(POLLIN | POLLERR) != 0 {
                         state.receive(family: family, batch: batch, readErrors: events[family] & Int16(POLLERR) != 0)
                     }
                 }
-                return state.takeCompletions()
+                state.takeCompletions(into: &ready)
             }
-            for completion in received { completion.resume() }
+            Self.resume(&ready)
         }
+    }
+
+    /// Hands the outcomes taken from the state to their callers (outside the lock), and empties
+    /// the buffer for the next turn.
+    static func resume(_ ready: inout [State.Completion]) {
+        for completion in ready { completion.resume() }
+        ready.removeAll(keepingCapacity: true)
     }
 
     /// Echoes sent per turn of the loop at most: between batches, the loop fires deadlines and
@@ -117,11 +128,11 @@ extension EchoEngine {
 }
 
 extension EchoEngine.State {
-    mutating func takeCompletions() -> [Completion] {
-        guard !completions.isEmpty else { return [] }
-        let taken = completions
-        completions.removeAll(keepingCapacity: true)
-        return taken
+    /// Moves the completions gathered under the lock into `ready` (empty), leaving its buffer
+    /// in their place: swapped, not copied, so neither array is allocated afresh each turn.
+    mutating func takeCompletions(into ready: inout [Completion]) {
+        guard !completions.isEmpty else { return }
+        swap(&completions, &ready)
     }
 
     /// Moves due sends to the send queue, and ends the probes whose deadline has come — or, when
@@ -156,7 +167,7 @@ extension EchoEngine.State {
                 if neighborLookup, probes[slot]!.onLink || linkPrefixes.prefixes.isEmpty {
                     expiring.append(
                         EchoEngine.ExpiringProbe(
-                            slot: event.slot, id: event.id, address: probes[slot]!.address, startedAt: probes[slot]!.startedAt)
+                            slot: event.slot, id: event.id, address: address(of: probes[slot]!, slot: event.slot), startedAt: probes[slot]!.startedAt)
                     )
                 } else {
                     endAtDeadline(slot: event.slot, mac: nil)
@@ -294,7 +305,7 @@ extension EchoEngine.State {
         switch received.message {
         case .reply(let echo):
             let slot = slotBySequence[family][Int(echo.sequence)]
-            guard slot >= 0, let record = probes[Int(slot)], record.completion != nil,
+            guard slot >= 0, let record = probes[Int(slot)], isScheduled(slot),
                 record.accepts(echo, from: received.source, socketKind: socket.kind, socketIdentifier: socket.identifier)
             else {
                 statistics.ignoredReplies += 1
@@ -304,7 +315,7 @@ extension EchoEngine.State {
             end(slot: slot, .reply(rttMicroseconds: rtt))
         case .unreachable(let quoted, let identifier, let sequence, let token):
             let slot = slotBySequence[family][Int(sequence)]
-            guard slot >= 0, let record = probes[Int(slot)], record.completion != nil,
+            guard slot >= 0, let record = probes[Int(slot)], isScheduled(slot),
                 token == nil || token == record.token,
                 socket.kind == .dgram || identifier == socket.identifier
             else { return }

@@ -9,6 +9,11 @@ extension EchoEngine {
         /// Per family: sequence number → slot of the live probe holding it, or -1.
         var slotBySequence: [[Int32]]
         var probes: [ProbeRecord?] = []
+        /// Beside ``probes``, by slot: where each scheduled probe's outcome goes (nil while it is
+        /// only reserved).
+        var callbacks: [Callback?] = []
+        /// The zones of the live probes whose target has one (link-local IPv6), by slot.
+        var zones: [Int32: String] = [:]
         var freeSlots: [Int32] = []
         var timers = DeadlineHeap<ProbeEvent>()
         var sendQueue = SendQueue()
@@ -55,6 +60,13 @@ extension EchoEngine {
             // Room for every probe allowed at once (pages are touched only as probes fill them):
             // growing by doubling would copy every record and leave the old arrays behind in the heap.
             probes.reserveCapacity(min(configuration.maxInFlight, 1 << 20))
+            callbacks.reserveCapacity(min(configuration.maxInFlight, 1 << 20))
+        }
+
+        /// A scheduled probe's completion (in a struct: a closure stored in an array directly would
+        /// be called through a reabstraction thunk).
+        struct Callback {
+            let completion: ProbeCompletion
         }
 
         /// A finished probe waiting to be handed to its caller.
@@ -100,6 +112,7 @@ extension EchoEngine {
             } else {
                 slot = Int32(probes.count)
                 probes.append(nil)
+                callbacks.append(nil)
             }
             let id = nextID
             nextID += 1
@@ -116,6 +129,7 @@ extension EchoEngine {
                 tag: tag
             )
             probes[Int(slot)]!.onLink = onLink
+            if case .v6(let v6) = address, let zone = v6.zone { zones[slot] = zone }
             if onLink { onLinkInFlight += 1 }
             slotBySequence[family.rawValue][Int(sequence)] = slot
             inFlight += 1
@@ -126,9 +140,8 @@ extension EchoEngine {
         /// Hands a reserved probe its completion and queues its first echo and its deadline.
         /// Returns whether the loop must be woken.
         mutating func schedule(slot: Int32, completion: @escaping ProbeCompletion) -> Bool {
-            guard var record = probes[Int(slot)] else { return false }
-            record.completion = completion
-            probes[Int(slot)] = record
+            guard let record = probes[Int(slot)] else { return false }
+            callbacks[Int(slot)] = Callback(completion: completion)
             timers.insert(ProbeEvent(slot: slot, id: record.id, kind: .deadline), at: record.deadline)
             let wasIdle = sendQueue.isEmpty && backgroundQueue.isEmpty
             enqueueSend(ProbeEvent(slot: slot, id: record.id, kind: .send(attempt: 0)), background: record.background)
@@ -149,6 +162,8 @@ extension EchoEngine {
         /// Frees the slot and sequence number of `record`, already taken out of `slot`.
         private mutating func release(_ record: ProbeRecord, slot: Int32) {
             freeSlots.append(slot)
+            callbacks[Int(slot)] = nil
+            if record.zoned { zones[slot] = nil }
             sequences[record.family.rawValue].release(record.sequence)
             slotBySequence[record.family.rawValue][Int(record.sequence)] = -1
             inFlight -= 1
@@ -159,6 +174,8 @@ extension EchoEngine {
         mutating func finish(slot: Int32, result: ProbeOutcome.Result) -> Completion? {
             // Moved out of its slot, not copied: this runs for every probe that ends.
             guard let record = probes[Int(slot)].take() else { return nil }
+            let callback = callbacks[Int(slot)].take()
+            let address = self.address(of: record, slot: slot)
             release(record, slot: slot)
             switch result {
             case .reply: statistics.replies += 1
@@ -168,14 +185,24 @@ extension EchoEngine {
             case .sendFailed: statistics.sendFailures += 1
             case .notSent, .unavailable, .overloaded: statistics.notSent += 1
             }
-            guard let completion = record.completion else { return nil }
-            let outcome = ProbeOutcome(target: record.address, result: result, echoesSent: record.echoesSent, startedAt: record.startedAt, tag: record.tag)
+            guard let completion = callback?.completion else { return nil }
+            let outcome = ProbeOutcome(target: address, result: result, echoesSent: record.echoesSent, startedAt: record.startedAt, tag: record.tag)
             return Completion(completion: completion, outcome: outcome)
         }
 
         /// Finishes a probe from the loop, collecting its completion.
         mutating func end(slot: Int32, _ result: ProbeOutcome.Result) {
             if let completion = finish(slot: slot, result: result) { completions.append(completion) }
+        }
+
+        /// The address that the probe in `slot` (holding `record`) probes, as its caller gave it.
+        func address(of record: ProbeRecord, slot: Int32) -> IPAddress {
+            record.address(zone: record.zoned ? zones[slot] : nil)
+        }
+
+        /// Whether the probe in `slot` is scheduled: its caller waits for its outcome.
+        func isScheduled(_ slot: Int32) -> Bool {
+            callbacks[Int(slot)] != nil
         }
 
         /// The live record for an event, if the probe it names still holds its slot.

@@ -177,7 +177,7 @@ package final class EchoEngine: Sendable {
             }
         } onCancel: {
             let completion = state.withLock { state -> State.Completion? in
-                guard let record = state.probes[Int(slot)], record.id == id, record.completion != nil else { return nil }
+                guard let record = state.probes[Int(slot)], record.id == id, state.isScheduled(slot) else { return nil }
                 return state.finish(slot: slot, result: .notSent(reason: "cancelled"))
             }
             completion?.resume()

@@ -2,6 +2,10 @@ import ProbeProtocol
 
 /// One live probe inside the engine: everything needed to send its echoes, match its replies and
 /// decide at its deadline.
+///
+/// Plain data, without references (the completion and a link-local target's zone are kept beside
+/// the records, by slot): the loop reads records by the thousand when a burst's deadlines come,
+/// and a copy of one is then a copy of bytes, with no reference counts to touch.
 struct ProbeRecord {
     let id: UInt64
     let token: UInt64
@@ -19,11 +23,8 @@ struct ProbeRecord {
     /// The target is on a directly connected link: the probe holds a neighbour-table entry.
     var onLink = false
     var sentInTime = false
-    /// The zone of a link-local IPv6 target, as the caller wrote it (the rest of the address is in
-    /// ``target``).
-    let zone: String?
-    /// Set once the caller is waiting; until then the probe is reserved but not scheduled.
-    var completion: ProbeCompletion?
+    /// The target is an IPv6 address with a zone (kept by the engine beside the record).
+    let zoned: Bool
 
     init(
         id: UInt64, address: IPAddress, target: EchoTarget, sequence: UInt16, token: UInt64, startedAt: UInt64,
@@ -38,11 +39,11 @@ struct ProbeRecord {
         self.sequence = sequence
         self.attemptCount = UInt8(clamping: attempts)
         self.background = background
-        if case .v6(let v6) = address { zone = v6.zone } else { zone = nil }
+        if case .v6(let v6) = address { zoned = v6.zone != nil } else { zoned = false }
     }
 
-    /// The address probed, as the caller gave it.
-    var address: IPAddress {
+    /// The address probed, as the caller gave it (`zone`: the one it was given with, if ``zoned``).
+    func address(zone: String?) -> IPAddress {
         switch target.family {
         case .ipv4: .v4(IPv4Address(UInt32(truncatingIfNeeded: target.low)))
         case .ipv6: .v6(IPv6Address(high: target.high, low: target.low, zone: zone))
