@@ -74,4 +74,28 @@ import Testing
         #expect(lane.run() == 1)
         #expect(settled.withLock { $0 } == [0, 1, 2, 3, 4])
     }
+
+    @Test func aLongBatchIsSettledATurnAtATimeSoTheLoopCanWriteInBetween() {
+        let lane = HeldExecutor()
+        let queue = OutcomeQueue(executors: [lane.executor])
+        let turns = Mutex<[[UInt64]]>([])
+        let settle: @Sendable ([OutcomeQueue.Item]) -> Void = { batch in turns.withLock { $0.append(batch.map(\.probe)) } }
+        let count = 2 * OutcomeQueue.turnLimit + 88
+        for number in 0..<count { queue.add(Self.item(UInt64(number)), settle: settle) }
+        // Each task settles one turn and schedules the next behind whatever the loop has queued.
+        #expect(lane.run() == 1)
+        #expect(turns.withLock { $0.map(\.count) } == [OutcomeQueue.turnLimit])
+        // Outcomes that come meanwhile wait behind the older ones, without a task of their own.
+        queue.add(Self.item(UInt64(count)), settle: settle)
+        #expect(lane.run() == 1)
+        #expect(lane.run() == 1)
+        #expect(lane.run() == 0, "the last turn took everything and scheduled nothing")
+        let settled = turns.withLock { $0 }
+        #expect(settled.map(\.count) == [OutcomeQueue.turnLimit, OutcomeQueue.turnLimit, 89])
+        #expect(settled.flatMap { $0 } == (0...count).map { UInt64($0) })
+        // Idle again: the next outcome schedules a task.
+        queue.add(Self.item(0, probe: 5000), settle: settle)
+        #expect(lane.run() == 1)
+        #expect(turns.withLock { $0.last } == [5000])
+    }
 }

@@ -22,11 +22,12 @@ final class OutcomeQueue: Sendable {
 
     /// One queue and the executor that settles it.
     private final class Lane: Sendable {
-        /// The outcomes waiting, and an emptied batch kept for its capacity: a burst's deadlines
-        /// queue thousands at a time, and an array grown afresh for each batch would page-fault
-        /// and copy its way up every time.
+        /// The outcomes waiting (from `head` on), and an emptied array kept for its capacity: a
+        /// burst's deadlines queue thousands at a time, and an array grown afresh each time would
+        /// page-fault and copy its way up.
         struct Buffers {
             var items: [Item] = []
+            var head = 0
             var spare: [Item] = []
         }
 
@@ -37,28 +38,48 @@ final class OutcomeQueue: Sendable {
             self.executor = executor
         }
 
-        /// Takes every outcome waiting; the spare array takes their place.
-        func take() -> [Item] {
-            buffers.withLock { buffers in
-                var taken: [Item] = []
-                swap(&taken, &buffers.spare)
-                swap(&taken, &buffers.items)
-                return taken
+        /// Moves the oldest outcomes waiting, up to `limit`, into `turn` (empty).
+        ///
+        /// - Returns: whether more are waiting (the caller schedules the next turn).
+        func take(upTo limit: Int, into turn: inout [Item]) -> Bool {
+            var drained: [Item] = []
+            let more = buffers.withLock { buffers in
+                let end = min(buffers.items.count, buffers.head + limit)
+                turn.append(contentsOf: buffers.items[buffers.head..<end])
+                buffers.head = end
+                guard end == buffers.items.count else { return true }
+                // All taken: the spare takes the array's place; it is emptied outside the lock.
+                swap(&drained, &buffers.items)
+                swap(&buffers.items, &buffers.spare)
+                buffers.head = 0
+                return false
             }
+            guard !drained.isEmpty else { return more }
+            drained.removeAll(keepingCapacity: true)
+            if drained.capacity <= OutcomeQueue.keptCapacity {
+                buffers.withLock { buffers in
+                    if buffers.spare.capacity < drained.capacity { swap(&buffers.spare, &drained) }
+                }
+            }
+            return more
         }
 
-        /// Gives back a settled batch's array, emptied, as the next spare (up to a size).
-        func recycle(_ batch: inout [Item]) {
-            batch.removeAll(keepingCapacity: true)
-            guard batch.capacity <= OutcomeQueue.keptCapacity else { return }
-            buffers.withLock { buffers in
-                if buffers.spare.capacity < batch.capacity { swap(&buffers.spare, &batch) }
-            }
+        /// Settles one turn's outcomes, then schedules the next turn if more are waiting: between
+        /// turns the executor's event loop writes the answers given so far (and serves its
+        /// connections), instead of holding them all until thousands of outcomes are settled.
+        func settleTurn(_ settle: @escaping @Sendable ([Item]) -> Void) {
+            var turn: [Item] = []
+            turn.reserveCapacity(OutcomeQueue.turnLimit)
+            let more = take(upTo: OutcomeQueue.turnLimit, into: &turn)
+            settle(turn)
+            if more { executor { self.settleTurn(settle) } }
         }
     }
 
-    /// The largest emptied batch kept for reuse, in outcomes (about 0.5 MB).
+    /// The largest emptied array kept for reuse, in outcomes (about 0.5 MB).
     static let keptCapacity = 4096
+    /// Outcomes settled in one task of an executor at most.
+    static let turnLimit = 256
 
     private let lanes: [Lane]
 
@@ -71,19 +92,16 @@ final class OutcomeQueue: Sendable {
         self.lanes = executors.map { Lane(executor: $0) }
     }
 
-    /// Queues one outcome; the first of a lane's batch schedules `settle` (the checker's) for it.
+    /// Queues one outcome; the first while its lane is idle schedules `settle` (the checker's),
+    /// which settles what waits ``turnLimit`` at a time, one executor task each.
     func add(_ item: Item, settle: @escaping @Sendable ([Item]) -> Void) {
         let lane = lanes.count == 1 ? lanes[0] : lanes[Self.lane(of: item.outcome.target, among: lanes.count)]
         let first = lane.buffers.withLock { buffers in
             buffers.items.append(item)
-            return buffers.items.count == 1
+            return buffers.items.count - buffers.head == 1
         }
         guard first else { return }
-        lane.executor {
-            var batch = lane.take()
-            settle(batch)
-            lane.recycle(&batch)
-        }
+        lane.executor { lane.settleTurn(settle) }
     }
 
     /// The lane of `address` among `count`.
