@@ -42,6 +42,8 @@ final class QueryConnectionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     /// The requests of the current read, answered together at its end.
     private var batch: [Request] = []
+    /// The most requests whose room ``batch`` keeps between reads.
+    static let keptBatchCapacity = 64
     /// Where every answer of this connection goes (made once the handler is added).
     private var reply: (@Sendable (Response) -> Void)?
 
@@ -145,11 +147,17 @@ final class QueryConnectionHandler: ChannelInboundHandler {
     /// rest come back through ``reply`` later, or go to the connection's task.
     private func answerBatch(receivedAt: UInt64) {
         guard !batch.isEmpty, let reply else { return }
-        let requests = batch
-        batch.removeAll(keepingCapacity: true)
+        // Taken out, not copied: the array goes back emptied, keeping a small capacity (a burst's
+        // read holds hundreds of requests; a connection kept that much for good while it waits).
+        var requests: [Request] = []
+        swap(&requests, &batch)
         answeringInline = true
         let declined = server.handler.answer(requests, receivedAt: receivedAt, reply: reply)
         answeringInline = false
+        if requests.capacity <= Self.keptBatchCapacity {
+            requests.removeAll(keepingCapacity: true)
+            swap(&requests, &batch)
+        }
         if !declined.isEmpty {
             countRequests()
             for request in declined { deferred.yield(Deferred(request: request, reply: reply)) }

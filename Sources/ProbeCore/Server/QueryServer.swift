@@ -80,6 +80,10 @@ package final class QueryServer: Service {
             // Up to 8 reads a wake-up (NIO's default is 4): a burst's lines are read within a
             // wake-up or two, and their deadlines count from its start (``ReadClock``).
             .childChannelOption(.maxMessagesPerRead, value: 8)
+            // Reads of 16 KiB at most (NIO's default grows to 64 KiB): a connection keeps its
+            // last read buffer for the next read, and 8 reads a wake-up still take a burst of
+            // 1,000 lines at once.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 16 * 1024))
         let makeChild: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             let credentials: EventLoopFuture<PeerCredentials?>
             if let provider = channel as? any SocketOptionProvider {
