@@ -154,7 +154,7 @@ final class QueryConnectionHandler: ChannelInboundHandler {
         answeringInline = true
         let declined = server.handler.answer(requests, receivedAt: receivedAt, reply: reply)
         answeringInline = false
-        if requests.capacity <= Self.keptBatchCapacity {
+        if batch.isEmpty, requests.capacity <= Self.keptBatchCapacity {
             requests.removeAll(keepingCapacity: true)
             swap(&requests, &batch)
         }
