@@ -156,18 +156,18 @@ extension EchoEngine.State {
         }
         defer { dueEvents.removeAll(keepingCapacity: true) }
         for event in dueEvents {
-            let slot = Int(event.slot)
-            // A probe that a reply ended meanwhile no longer holds its slot.
-            guard probes[slot]?.id == event.id else { continue }
+            // A probe that a reply ended meanwhile no longer holds its slot. (A record is plain
+            // data: taking a copy of it costs no reference counting.)
+            guard let record = record(for: event) else { continue }
             switch event.kind {
             case .send:
-                enqueueSend(event, background: probes[slot]!.background)
+                enqueueSend(event, background: record.background)
             case .deadline:
                 // Unknown links (the prefixes could not be read): ask the table about every target.
-                if neighborLookup, probes[slot]!.onLink || linkPrefixes.prefixes.isEmpty {
+                if neighborLookup, record.onLink || linkPrefixes.prefixes.isEmpty {
                     expiring.append(
                         EchoEngine.ExpiringProbe(
-                            slot: event.slot, id: event.id, address: address(of: probes[slot]!, slot: event.slot), startedAt: probes[slot]!.startedAt)
+                            slot: event.slot, id: event.id, address: address(of: record, slot: event.slot), startedAt: record.startedAt)
                     )
                 } else {
                     endAtDeadline(slot: event.slot, mac: nil)
