@@ -18,6 +18,10 @@ struct DaemonVerdictTests {
             #expect(info["families"] == .array([.string("ipv4"), .string("ipv6")]))
             #expect(info["socket_kind"] == .object(["ipv4": .string("dgram"), "ipv6": .string("dgram")]))
             #expect(info["neighbor_evidence"]?.boolValue != nil)
+            // The runtime hook that runs tasks on the event loops took effect (an idle daemon
+            // wakes for nothing); a runtime that ignored it would show "dispatch".
+            #expect(info["task_executor"]?.stringValue == "event_loops")
+            #expect(!daemon.process.errorOutput.contains("libdispatch"), "\(daemon.process.errorOutput)")
         }
     }
 

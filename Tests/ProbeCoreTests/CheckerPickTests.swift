@@ -178,4 +178,23 @@ import Testing
             #expect(prober.callCount(b) == 2)
         }
     }
+
+    @Test func aPickCountsItsDeadlineFromWhenItWasRead() async throws {
+        let (a, b, c) = (ip("198.51.100.90"), ip("198.51.100.91"), ip("198.51.100.92"))
+        let prober = ScriptedProber(answers: [a: .timeout, b: .timeout, c: .timeout])
+        let clock = ManualClock()
+        try await CheckerFixture.withRunningChecker(prober: prober, clock: clock) { checker in
+            let readAt = clock.now
+            // The pick's task gets to run 40 ms after its line was read.
+            clock.advance(by: .milliseconds(40))
+            let answer = try await checker.pick(PickRequest(addrs: [a, b]), receivedAt: readAt).get()
+            #expect(answer.addr == a)
+            #expect(prober.startTimes(a) == [readAt])
+            #expect(prober.startTimes(b) == [readAt])
+            // Without a read time, the deadline counts from now.
+            let now = clock.now
+            _ = try await checker.pick(PickRequest(addrs: [c])).get()
+            #expect(prober.startTimes(c) == [now])
+        }
+    }
 }

@@ -28,6 +28,8 @@ final class ScriptedProber: Prober {
     private struct State {
         var scripted: [IPAddress: ProbeOutcome.Result] = [:]
         var calls: [Call] = []
+        /// When each call's deadline starts counting (``ProbeStart/startedAt``), in call order.
+        var startTimes: [UInt64] = []
         var pending: [Pending] = []
         var watchers: [Watcher] = []
 
@@ -60,6 +62,7 @@ final class ScriptedProber: Prober {
         for probe in probes {
             let (scripted, ready) = state.withLock { state -> (ProbeOutcome.Result?, [CheckedContinuation<Void, Never>]) in
                 state.calls.append(Call(address: probe.address, timeout: probe.timeout, attempts: probe.attempts))
+                state.startTimes.append(probe.startedAt)
                 if let scripted = state.scripted[probe.address] { return (scripted, []) }
                 state.pending.append(Pending(address: probe.address, attempts: probe.attempts, tag: probe.tag, completion: probe.completion))
                 return (nil, state.satisfiedWatchers())
@@ -105,6 +108,11 @@ final class ScriptedProber: Prober {
 
     /// Every probe asked for so far, in order.
     var calls: [Call] { state.withLock { $0.calls } }
+
+    /// When the deadline of each probe of `address` starts counting, in call order.
+    func startTimes(_ address: IPAddress) -> [UInt64] {
+        state.withLock { state in zip(state.calls, state.startTimes).filter { $0.0.address == address }.map(\.1) }
+    }
 
     /// How many probes of `address` were asked for.
     func callCount(_ address: IPAddress) -> Int {

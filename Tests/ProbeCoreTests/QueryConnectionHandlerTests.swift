@@ -11,7 +11,7 @@ import Testing
 @Suite struct QueryConnectionHandlerTests {
     /// Answers `info` at once and declines everything else.
     struct InfoOnly: QueryHandler {
-        func handle(_ request: Request) async -> Response { .error(.unavailable("not here"), id: ResponseID(request.id)) }
+        func handle(_ request: Request, receivedAt: UInt64) async -> Response { .error(.unavailable("not here"), id: ResponseID(request.id)) }
 
         func answer(_ request: Request, receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> Bool {
             guard case .info = request.operation else { return false }
@@ -51,5 +51,42 @@ import Testing
         #expect(released != nil)
         _ = try channel.finish()
         #expect(released == nil, "the closed connection's handler is still referenced")
+    }
+
+    /// Counts the reads that reach the channel.
+    final class ReadCounter: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        var reads = 0
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    @Test func holdsReadsWhileTheChannelIsNotWritable() throws {
+        let channel = EmbeddedChannel()
+        let counter = ReadCounter()
+        let (_, sink) = AsyncStream.makeStream(of: QueryConnectionHandler.Deferred.self)
+        try channel.pipeline.syncOperations.addHandler(counter)
+        try channel.pipeline.syncOperations.addHandler(
+            QueryConnectionHandler(
+                server: Self.server(), limits: QueryServerLimits(), clock: ReadClock(loop: channel.embeddedEventLoop), deferred: sink))
+        channel.read()
+        #expect(counter.reads == 1)
+
+        // Unwritten answers above the high-water mark: the next read waits.
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.read()
+        channel.read()
+        #expect(counter.reads == 1, "a read went through while the channel was not writable")
+
+        // Below the low-water mark again: one held read goes through.
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(counter.reads == 2)
+        channel.read()
+        #expect(counter.reads == 3)
+        _ = try channel.finish()
     }
 }

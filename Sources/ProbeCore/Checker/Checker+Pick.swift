@@ -16,7 +16,10 @@ extension Checker {
     /// not free, and is listed as `unknown` with evidence `not_sent` and the error's message as
     /// reason — unless every candidate was refused so, in which case the request fails with the
     /// first candidate's error.
-    package func pick(_ request: PickRequest) async -> Result<PickAnswer, ProbeError> {
+    ///
+    /// - Parameter receivedAt: when the request was read (``MonotonicTime``): the probes' deadlines
+    ///   count from it, as a `check`'s do (from now when nil).
+    package func pick(_ request: PickRequest, receivedAt: UInt64? = nil) async -> Result<PickAnswer, ProbeError> {
         guard !request.addrs.isEmpty else {
             let error = ProbeError.badRequest("addrs must hold at least one address")
             state.withLock { $0.count(error) }
@@ -31,6 +34,8 @@ extension Checker {
             candidates.append(address)
         }
         let now = clock()
+        // The deadline counts from when the request was read, as a check's does.
+        let receivedAt = min(receivedAt ?? now, now)
         let progress = PickProgress(candidates.map { _ in nil })
         let admitted = state.withLock { state -> Result<[Admission], ProbeError> in
             state.counters.picks += 1
@@ -49,7 +54,7 @@ extension Checker {
                         timeoutMilliseconds: request.timeoutMilliseconds,
                         attempts: request.attempts,
                         now: now,
-                        receivedAt: now,
+                        receivedAt: receivedAt,
                         waiter: Waiter(answer: { progress.settle(position, with: $0) }, counted: false)
                     )
                 }

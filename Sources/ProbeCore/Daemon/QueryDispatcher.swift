@@ -25,7 +25,7 @@ package struct QueryDispatcher: QueryHandler {
         self.pools = pools
     }
 
-    package func handle(_ request: Request) async -> Response {
+    package func handle(_ request: Request, receivedAt: UInt64) async -> Response {
         let id = ResponseID(request.id)
         switch request.operation {
         case .check(let check):
@@ -34,7 +34,7 @@ package struct QueryDispatcher: QueryHandler {
             case .failure(let error): return .error(error, id: id)
             }
         case .pick(let pick):
-            switch await checker.pick(pick) {
+            switch await checker.pick(pick, receivedAt: receivedAt) {
             case .success(let answer): return .pick(answer, id: id)
             case .failure(let error): return .error(error, id: id)
             }
@@ -127,6 +127,7 @@ package struct QueryDispatcher: QueryHandler {
             "on_link_prefixes": .array(engine.linkPrefixes.map { .string($0.description) }),
             "pools": poolsInfo(),
             "pools_max_pps": poolsMaxPPS(),
+            "task_executor": .string(DaemonProcess.taskExecutor.rawValue),
         ])
     }
 }

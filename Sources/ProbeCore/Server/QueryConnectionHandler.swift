@@ -9,15 +9,25 @@ import Synchronization
 /// answers that finish off the loop are gathered (``AnswerInbox``) and written together in the
 /// loop's next turn. `pick` and `stats` go to the connection's task (``QueryServer/serve(_:)``).
 ///
+/// Back-pressure: while the connection's unwritten answers are above the channel's high-water mark
+/// (``QueryServer`` sets it), the handler holds the channel's reads back, so a client that sends
+/// and never reads fills its own socket, not the daemon's memory; reading resumes once the
+/// answers drain below the low-water mark. A request counts as pending until its answer is
+/// written to the socket, not merely encoded.
+///
 /// At end of input (the client half-closed, or the server stops reading at shutdown) and after a
-/// `too_large` line, it reads no more, answers everything already read, then closes.
-final class QueryConnectionHandler: ChannelInboundHandler {
+/// `too_large` line, it reads no more, answers everything already read, then closes once every
+/// answer is written.
+final class QueryConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// A request that needs a task: answered by the connection's task through `reply`.
     struct Deferred: Sendable {
         let request: Request
+        /// When it was read (``MonotonicTime``): its deadline counts from then.
+        let receivedAt: UInt64
         let reply: @Sendable (Response) -> Void
     }
 
@@ -29,8 +39,15 @@ final class QueryConnectionHandler: ChannelInboundHandler {
     private let inbox = AnswerInbox()
     private var framer: LineFramer
     private var output: [UInt8] = []
-    /// Requests read and not yet answered.
+    /// Requests read whose answers are not yet written to the socket.
     private var pending = 0
+    /// Answers encoded into ``output`` since it was last written (they leave ``pending`` once
+    /// that write completes).
+    private var answersInOutput = 0
+    /// Writes handed to the channel and not yet completed: the connection closes after the last.
+    private var writesInFlight = 0
+    /// A read the channel asked for while it was not writable, held until it is.
+    private var readHeld = false
     /// Requests read since the counters were last updated.
     private var requestsRead = 0
     /// Reading has ended (end of input, shutdown, or a line too large).
@@ -97,6 +114,23 @@ final class QueryConnectionHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
+    /// Holds the channel's next read while its unwritten output is above the high-water mark.
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, readHeld {
+            readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             if !inputEnded {
@@ -160,7 +194,7 @@ final class QueryConnectionHandler: ChannelInboundHandler {
         }
         if !declined.isEmpty {
             countRequests()
-            for request in declined { deferred.yield(Deferred(request: request, reply: reply)) }
+            for request in declined { deferred.yield(Deferred(request: request, receivedAt: receivedAt, reply: reply)) }
         }
     }
 
@@ -174,7 +208,7 @@ final class QueryConnectionHandler: ChannelInboundHandler {
         return { response in
             if case .error(let error, _) = response { server.record(error.code) }
             if loop.inEventLoop, handler.value.answeringInline {
-                handler.value.pending -= 1
+                handler.value.answersInOutput += 1
                 response.encode(into: &handler.value.output)
                 return
             }
@@ -187,7 +221,7 @@ final class QueryConnectionHandler: ChannelInboundHandler {
     /// Writes the answers that finished off the loop.
     private func drainInbox() {
         let (lines, count) = inbox.take()
-        pending -= count
+        answersInOutput += count
         guard let context else { return }
         if output.isEmpty { output = lines } else { output.append(contentsOf: lines) }
         flush(context)
@@ -216,23 +250,30 @@ final class QueryConnectionHandler: ChannelInboundHandler {
         flush(context)
     }
 
-    /// Writes what is ready; once input has ended and nothing is owed, closes after the last write.
+    /// Writes what is ready; once input has ended and every answer is written, closes.
     private func flush(_ context: ChannelHandlerContext) {
         countRequests()
-        var written: EventLoopFuture<Void>?
         if !output.isEmpty {
             var buffer = context.channel.allocator.buffer(capacity: output.count)
             buffer.writeBytes(output)
             output.removeAll(keepingCapacity: output.count <= 1 << 16)
-            written = context.writeAndFlush(wrapOutboundOut(buffer))
+            let answered = answersInOutput
+            answersInOutput = 0
+            writesInFlight += 1
+            context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+                self.writesInFlight -= 1
+                self.pending -= answered
+                self.closeIfDone()
+            }
         }
-        guard inputEnded, pending == 0, !closeStarted else { return }
+        closeIfDone()
+    }
+
+    /// Closes once input has ended, nothing is owed and no write is still on its way (closing
+    /// earlier would drop the writes a slow reader has not taken yet).
+    private func closeIfDone() {
+        guard inputEnded, pending == 0, writesInFlight == 0, !closeStarted, let context else { return }
         closeStarted = true
-        if let written {
-            let channel = context.channel
-            written.whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.close(promise: nil)
-        }
+        context.close(promise: nil)
     }
 }

@@ -50,7 +50,7 @@ extension QueryServer {
         await withDiscardingTaskGroup { requests in
             await withGracefulShutdownHandler {
                 for await deferred in connection.deferred {
-                    requests.addTask { deferred.reply(await handler.handle(deferred.request)) }
+                    requests.addTask { deferred.reply(await handler.handle(deferred.request, receivedAt: deferred.receivedAt)) }
                 }
             } onGracefulShutdown: {
                 connection.channel.close(mode: .input, promise: nil)

@@ -84,6 +84,10 @@ package final class QueryServer: Service {
             // last read buffer for the next read, and 8 reads a wake-up still take a burst of
             // 1,000 lines at once.
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 16 * 1024))
+            // Back-pressure: above 128 KiB of unwritten answers a connection is not read until
+            // they drain below 32 KiB (QueryConnectionHandler), so a client that never reads
+            // costs at most this, one read burst and its probes' answers.
+            .childChannelOption(.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: 32 * 1024, high: 128 * 1024))
         let makeChild: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             let credentials: EventLoopFuture<PeerCredentials?>
             if let provider = channel as? any SocketOptionProvider {
