@@ -48,6 +48,9 @@ extension Configuration {
         public var neighborEvidence = true
         /// `probe.neighbor_max_age_s`: how recently a neighbour entry must have been confirmed to count. Default 30.
         public var neighborMaxAgeSeconds = 30
+        /// `probe.neighbor_solicit`: whether to send ARP probes and Neighbor Solicitations of our own
+        /// to on-link targets (needs `CAP_NET_RAW`). Default ``NeighborSolicit/auto``.
+        public var neighborSolicit = NeighborSolicit.auto
         /// `probe.ipv6`: whether to probe IPv6 targets at all. Default true.
         public var ipv6 = true
 
@@ -125,6 +128,15 @@ extension Configuration {
 
     /// A log level; the raw values are swift-log's `Logger.Level` raw values, so
     /// `Logger.Level(rawValue: level.rawValue)` converts.
+    /// `probe.neighbor_solicit`.
+    public enum NeighborSolicit: String, Sendable, Equatable, CaseIterable {
+        /// ARP probes and Neighbor Solicitations alongside the first echo of an on-link target,
+        /// where the process holds `CAP_NET_RAW`; nothing otherwise.
+        case auto
+        /// Never.
+        case off
+    }
+
     public enum LogLevel: String, Sendable, Equatable, CaseIterable {
         case trace
         case debug

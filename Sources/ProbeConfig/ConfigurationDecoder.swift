@@ -138,7 +138,8 @@ struct ConfigurationDecoder {
 
     private func probe(_ node: ConfigNode) throws(ConfigurationError) -> Configuration.Probe {
         let keys = [
-            "timeout_ms", "attempts", "max_pps", "max_in_flight", "neighbor_evidence", "neighbor_max_age_s", "ipv6",
+            "timeout_ms", "attempts", "max_pps", "max_in_flight", "neighbor_evidence", "neighbor_max_age_s",
+            "neighbor_solicit", "ipv6",
         ]
         let mapping = try node.mapping(keys: keys, what: "a mapping of probe settings")
         var probe = Configuration.Probe()
@@ -159,6 +160,14 @@ struct ConfigurationDecoder {
         }
         try mapping.read("neighbor_max_age_s", into: &probe.neighborMaxAgeSeconds) { node throws(ConfigurationError) in
             try node.integer(in: Bounds.neighborMaxAgeSeconds)
+        }
+        try mapping.read("neighbor_solicit", into: &probe.neighborSolicit) { node throws(ConfigurationError) in
+            let names = Configuration.NeighborSolicit.allCases.map(\.rawValue).joined(separator: ", ")
+            let text = try node.string("one of \(names)")
+            guard let value = Configuration.NeighborSolicit(rawValue: text) else {
+                throw node.error(.invalidValue, "must be one of \(names) (got \(quoted(text)))")
+            }
+            return value
         }
         try mapping.read("ipv6", into: &probe.ipv6) { node throws(ConfigurationError) in try node.bool() }
         return probe

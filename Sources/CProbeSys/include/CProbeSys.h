@@ -91,4 +91,20 @@ static inline void cprobe_icmp6_filter_pass_only(struct icmp6_filter *f, const u
     }
 }
 
+/// Packet sockets (PacketSocket.c). A non-blocking, close-on-exec AF_PACKET datagram socket for
+/// one Ethernet protocol (host order, e.g. 0x0806 for ARP) on every interface; -1 with errno.
+int cprobe_packet_socket(uint16_t protocol);
+
+/// sendto(2) on a packet socket: `payload` out of `ifindex` to the link-layer `destination`.
+ssize_t cprobe_packet_send(int fd, int ifindex, uint16_t protocol, const uint8_t *destination, size_t destination_length,
+                           const void *payload, size_t length);
+
+/// recvfrom(2) on a packet socket, without blocking: the interface it came in on and its
+/// PACKET_* type (PACKET_OUTGOING for this host's own frames).
+ssize_t cprobe_packet_receive(int fd, void *buffer, size_t length, int *ifindex, int *packet_type);
+
+/// An interface's hardware address (first `capacity` bytes, at most 6), its ARPHRD_* type and
+/// its IFF_* flags (SIOCGIFHWADDR, SIOCGIFFLAGS); 0, or -1 with errno.
+int cprobe_interface_hardware(int ifindex, uint8_t *address, size_t capacity, int *hardware_type, int *flags);
+
 #endif

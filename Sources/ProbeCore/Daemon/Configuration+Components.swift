@@ -10,7 +10,8 @@ extension EchoEngine.Configuration {
             maxInFlight: configuration.probe.maxInFlight,
             ipv6: configuration.probe.ipv6,
             neighborEvidence: configuration.probe.neighborEvidence,
-            neighborMaxAge: configuration.probe.neighborMaxAge
+            neighborMaxAge: configuration.probe.neighborMaxAge,
+            neighborSolicit: configuration.probe.neighborSolicit == .auto
         )
     }
 }

@@ -23,7 +23,7 @@ struct Housekeeping: Service {
     func run() async throws {
         guard await ready.wait() else { return }
         notifier.ready(status: statusLine())
-        logger.info("ready", metadata: ["families": "\(engine.socketKinds.map { "\($0.key.rawValue):\($0.value.rawValue)" }.sorted().joined(separator: ","))"])
+        logger.info("ready", metadata: ["families": "\(engine.socketKinds.map { "\($0.key.rawValue):\($0.value.rawValue)" }.sorted().joined(separator: ","))", "neighbor_solicit": "\(engine.neighborSolicitation)"])
 
         let watchdog = notifier.watchdogInterval().map { $0 / 2 }
         guard notifier.isEnabled else {

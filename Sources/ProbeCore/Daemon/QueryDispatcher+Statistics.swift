@@ -55,6 +55,8 @@ extension QueryDispatcher {
             "retried_sends": .integer(echo.retriedSends),
             "neighbor_confirmations": .integer(echo.neighborConfirmations),
             "neighbor_errors": .integer(echo.neighborErrors),
+            "neighbor_solicitations": .integer(echo.solicitationsSent),
+            "neighbor_solicit_answers": .integer(echo.solicitationAnswers),
             "receive_drops": .integer(echo.receiveDrops),
             "receive_buffer_bytes": .integer(engine.receiveBufferBytes.values.min() ?? 0),
             "connections": .integer(server.connections),

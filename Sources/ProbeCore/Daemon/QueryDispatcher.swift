@@ -123,6 +123,7 @@ package struct QueryDispatcher: QueryHandler {
             "families": .array(families.map { .string($0.rawValue) }),
             "socket_kind": .object(kinds),
             "neighbor_evidence": .bool(neighborEvidence()),
+            "neighbor_solicit": .string(engine.neighborSolicitation),
             "max_on_link_in_flight": .integer(engine.onLinkProbeBudget),
             "on_link_prefixes": .array(engine.linkPrefixes.map { .string($0.description) }),
             "pools": poolsInfo(),

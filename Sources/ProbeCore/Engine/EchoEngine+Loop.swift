@@ -11,7 +11,8 @@ extension EchoEngine {
         let (descriptors, identifiers) = state.withLock { state in
             (state.sockets.map { $0?.descriptor ?? -1 }, state.sockets.map { $0?.identifier ?? 0 })
         }
-        var polls = [pollfd](repeating: pollfd(fd: -1, events: 0, revents: 0), count: 3)
+        // The wake-up eventfd, the two ICMP sockets, the solicitor's ARP and ICMPv6 sockets.
+        var polls = [pollfd](repeating: pollfd(fd: -1, events: 0, revents: 0), count: 5)
         polls[0] = pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)
         var echoes: [PendingEcho] = []
         echoes.reserveCapacity(Self.sendBatch)
@@ -20,6 +21,8 @@ extension EchoEngine {
         positions.reserveCapacity(Self.sendBatch)
         // The completions of a turn, swapped with the state's buffer: both keep their capacity.
         var ready: [State.Completion] = []
+        var solicitor: NeighborSolicitor?
+        var claims: [(claim: SolicitationPacket.Claim, interface: UInt32)] = []
 
         while true {
             let heartbeats = state.withLock { state in
@@ -31,8 +34,11 @@ extension EchoEngine {
                 state.withLock { $0.linkPrefixes = prefixes }
             }
             let hasNeighbors = neighbors != nil
+            claims.removeAll(keepingCapacity: true)
             let (stop, lookup) = state.withLock { state in
                 let now = MonotonicTime.now()
+                // The solicitor while soliciting (opened at start, or by a reload that turned it on).
+                solicitor = state.soliciting ? state.solicitor : nil
                 if state.stopRequested {
                     state.stopAll()
                     state.takeCompletions(into: &ready)
@@ -52,6 +58,7 @@ extension EchoEngine {
             // Send outside the lock, so that callers can start probes meanwhile.
             if !echoes.isEmpty {
                 send(&echoes, descriptors: descriptors, identifiers: identifiers, batch: sends, positions: &positions)
+                if let solicitor { solicit(&echoes, with: solicitor) }
                 state.withLock { state in
                     state.recordSends(echoes, now: MonotonicTime.now())
                     state.takeCompletions(into: &ready)
@@ -87,7 +94,9 @@ extension EchoEngine {
                     revents: 0
                 )
             }
-            let readable = cprobe_ppoll(&polls, 3, timeout)
+            polls[3] = pollfd(fd: solicitor?.arpDescriptor ?? -1, events: Int16(POLLIN), revents: 0)
+            polls[4] = pollfd(fd: solicitor?.ndpDescriptor ?? -1, events: Int16(POLLIN), revents: 0)
+            let readable = cprobe_ppoll(&polls, 5, timeout)
             if readable < 0 {
                 let code = errno
                 if code != EINTR { logger.error("ppoll failed", metadata: ["errno": "\(code)"]) }
@@ -99,7 +108,12 @@ extension EchoEngine {
                 _ = read(wakeDescriptor, &value, MemoryLayout<UInt64>.size)
             }
             let events = [polls[1].revents, polls[2].revents]
+            // What answers our solicitations is read outside the lock and matched under it.
+            if let solicitor, polls[3].revents != 0 || polls[4].revents != 0 {
+                solicitor.receive { claims.append(($0, $1)) }
+            }
             state.withLock { state in
+                if !claims.isEmpty { state.settle(claims, now: MonotonicTime.now()) }
                 for family in 0..<2 {
                     if events[family] & Int16(POLLOUT) != 0 { state.sendBlocked[family] = false }
                     if events[family] & Int16(POLLIN | POLLERR) != 0 {
@@ -109,6 +123,14 @@ extension EchoEngine {
                 state.takeCompletions(into: &ready)
             }
             Self.resume(&ready)
+        }
+    }
+
+    /// Sends the ARP probes and Neighbor Solicitations that go alongside echoes (outside the lock),
+    /// for those whose echo left.
+    func solicit(_ echoes: inout [PendingEcho], with solicitor: NeighborSolicitor) {
+        for index in echoes.indices where echoes[index].solicitOn != 0 && echoes[index].error == 0 {
+            echoes[index].solicited = solicitor.solicit(echoes[index].target, interface: echoes[index].solicitOn, now: MonotonicTime.now())
         }
     }
 
@@ -162,6 +184,8 @@ extension EchoEngine.State {
             switch event.kind {
             case .send:
                 enqueueSend(event, background: record.background)
+            case .answered:
+                endAnswered(slot: event.slot)
             case .deadline:
                 // Unknown links (the prefixes could not be read): ask the table about every target.
                 if neighborLookup, record.onLink || linkPrefixes.prefixes.isEmpty {
@@ -189,7 +213,7 @@ extension EchoEngine.State {
     /// `free` if an echo left in time, else `unknown`.
     private mutating func endAtDeadline(slot: Int32, mac: String?) {
         let (sentInTime, lastSendError) = (probes[Int(slot)]!.sentInTime, probes[Int(slot)]!.lastSendError)
-        if let mac {
+        if let mac = mac ?? answeredSolicitations[slot] {
             end(slot: slot, .neighbor(mac: mac))
         } else if sentInTime {
             end(slot: slot, .timeout)
@@ -219,12 +243,12 @@ extension EchoEngine.State {
             }
             guard pacer.take(now: now) else { break }
             _ = background ? backgroundQueue.removeFirst() : sendQueue.removeFirst()
-            echoes.append(
-                PendingEcho(
-                    event: event, attempt: Int(attempt), family: family, target: record.target,
-                    sequence: record.sequence, token: record.token, background: background
-                )
+            var echo = PendingEcho(
+                event: event, attempt: Int(attempt), family: family, target: record.target,
+                sequence: record.sequence, token: record.token, background: background
             )
+            echo.solicitOn = solicitationInterface(for: record, slot: event.slot, now: now)
+            echoes.append(echo)
         }
     }
 
@@ -238,6 +262,7 @@ extension EchoEngine.State {
             // A probe cancelled meanwhile no longer holds its slot.
             guard let record = record(for: echo.event) else { continue }
             let slot = echo.event.slot
+            if echo.solicited { noteSolicitation(echo, record: record) }
             switch echo.error {
             case 0:
                 probes[Int(slot)]!.countEcho()

@@ -48,11 +48,23 @@ extension EchoEngine {
         var stopped = false
         /// Completions gathered under the lock, resumed after it is released.
         var completions: [Completion] = []
+        /// ARP probes and Neighbor Solicitations of our own (nil without `CAP_NET_RAW`, or while
+        /// `probe.neighbor_solicit` has been off since the start).
+        var solicitor: NeighborSolicitor?
+        /// `probe.neighbor_solicit` is `auto`.
+        var soliciting: Bool
+        /// The on-link probes whose solicitation left, by target: an answer naming the target on
+        /// the same interface ends the probe (EchoEngine+Solicitation.swift).
+        var solicited: [SolicitedTarget: SolicitedProbe] = [:]
+        /// The probes whose solicitation was answered, by slot: the MAC that answered, waiting
+        /// out the grace in which an echo reply still wins.
+        var answeredSolicitations: [Int32: String] = [:]
 
         init(sockets: [EchoSocket?], configuration: Configuration, now: UInt64) {
             self.sockets = sockets
             self.neighborEvidence = configuration.neighborEvidence
             self.neighborMaxAge = configuration.neighborMaxAge
+            self.soliciting = configuration.neighborSolicit
             self.sequences = [SequenceAllocator(start: .random(in: 0...UInt16.max)), SequenceAllocator(start: .random(in: 0...UInt16.max))]
             self.slotBySequence = [[Int32](repeating: -1, count: SequenceAllocator.capacity), [Int32](repeating: -1, count: SequenceAllocator.capacity)]
             self.pacer = SendPacer(ratePerSecond: configuration.maxPacketsPerSecond, now: now)
@@ -177,6 +189,8 @@ extension EchoEngine {
             let callback = callbacks[Int(slot)].take()
             let address = self.address(of: record, slot: slot)
             release(record, slot: slot)
+            if !solicited.isEmpty, record.onLink || record.target.scopeID != 0 { forgetSolicitation(of: record, slot: slot) }
+            if !answeredSolicitations.isEmpty { answeredSolicitations[slot] = nil }
             switch result {
             case .reply: statistics.replies += 1
             case .timeout: statistics.timeouts += 1

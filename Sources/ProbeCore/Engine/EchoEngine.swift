@@ -29,6 +29,9 @@ package final class EchoEngine: Sendable {
         package var neighborEvidence: Bool
         /// How old a neighbour confirmation may be and still count (`probe.neighbor_max_age_s`).
         package var neighborMaxAge: Duration
+        /// Send ARP probes and Neighbor Solicitations of our own to on-link targets, where the
+        /// process may (`probe.neighbor_solicit: auto`; ``NeighborSolicitor``).
+        package var neighborSolicit: Bool
 
         package init(
             maxPacketsPerSecond: Int = 20_000,
@@ -37,7 +40,8 @@ package final class EchoEngine: Sendable {
             receiveBufferBytes: Int = 8 << 20,
             preferRaw: Bool = false,
             neighborEvidence: Bool = true,
-            neighborMaxAge: Duration = .seconds(30)
+            neighborMaxAge: Duration = .seconds(30),
+            neighborSolicit: Bool = true
         ) {
             self.maxPacketsPerSecond = maxPacketsPerSecond
             self.maxInFlight = maxInFlight
@@ -46,6 +50,7 @@ package final class EchoEngine: Sendable {
             self.preferRaw = preferRaw
             self.neighborEvidence = neighborEvidence
             self.neighborMaxAge = neighborMaxAge
+            self.neighborSolicit = neighborSolicit
         }
     }
 
@@ -119,6 +124,7 @@ package final class EchoEngine: Sendable {
         let sendBuffer = sockets.compactMap { $0?.sendBufferBytes }.min() ?? 0
         initial.maxOnLinkInFlight = max(16, min(NeighborTable.onLinkProbeBudget(), sendBuffer / 1024))
         if let prefixes = try? neighbors?.linkPrefixes() { initial.linkPrefixes = prefixes }
+        if configuration.neighborSolicit { initial.openSolicitor(logger: logger) }
         self.onLinkProbeBudget = initial.maxOnLinkInFlight
         self.state = Mutex(initial)
     }
@@ -261,8 +267,20 @@ package final class EchoEngine: Sendable {
             state.maxInFlight = configuration.maxInFlight
             state.neighborEvidence = configuration.neighborEvidence
             state.neighborMaxAge = configuration.neighborMaxAge
+            state.soliciting = configuration.neighborSolicit
+            if configuration.neighborSolicit, state.solicitor == nil { state.openSolicitor(logger: logger) }
         }
         wakeLoop()
+    }
+
+    /// Whether probes of on-link targets send ARP probes and Neighbor Solicitations of their own
+    /// (`info`'s `neighbor_solicit`): `arp+ndp`, `off` (`probe.neighbor_solicit: off`), or
+    /// `unavailable` (the sockets could not be opened: no `CAP_NET_RAW`).
+    package var neighborSolicitation: String {
+        state.withLock { state in
+            guard state.soliciting else { return "off" }
+            return state.solicitor == nil ? "unavailable" : "arp+ndp"
+        }
     }
 
     /// The directly connected subnets, as the loop last read them: probes of targets inside them

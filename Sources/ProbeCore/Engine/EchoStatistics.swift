@@ -26,6 +26,11 @@ package struct EchoStatistics: Sendable, Hashable {
     package var neighborConfirmations = 0
     /// Neighbour-table reads that failed (the deadline then decides alone).
     package var neighborErrors = 0
+    /// ARP probes and Neighbor Solicitations sent.
+    package var solicitationsSent = 0
+    /// Probes whose solicitation was answered (by ARP, or a Neighbor Advertisement): each ends
+    /// `neighbor` (counted in ``neighborConfirmations`` too) unless an echo reply comes first.
+    package var solicitationAnswers = 0
     /// Probes in flight now.
     package var inFlight = 0
     /// Of those, probes of targets on a directly connected link.

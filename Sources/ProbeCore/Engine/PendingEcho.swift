@@ -12,6 +12,11 @@ struct PendingEcho {
     var sentAt: UInt64 = 0
     var error: Int32 = 0
     var retried = false
+    /// The interface to send an ARP probe or Neighbor Solicitation out of alongside the echo (an
+    /// on-link target, a pacer token taken for it), or 0 for none.
+    var solicitOn: UInt32 = 0
+    /// That solicitation left.
+    var solicited = false
 
     /// Notes the errno of a send that failed (0: it left on its retry) and when that was known.
     mutating func note(error: Int32, at time: UInt64) {

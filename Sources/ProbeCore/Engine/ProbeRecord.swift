@@ -81,7 +81,13 @@ extension ProbeRecord {
 
 /// An entry of the engine's timer heap or send queue, valid while the probe `id` holds `slot`.
 struct ProbeEvent: Sendable {
-    enum Kind: Sendable { case send(attempt: UInt8), deadline }
+    enum Kind: Sendable {
+        case send(attempt: UInt8)
+        case deadline
+        /// A solicitation was answered and no echo reply came in the grace after it
+        /// (EchoEngine+Solicitation.swift).
+        case answered
+    }
     // In this order, 16 bytes (the timer heap holds one or two for every probe in flight).
     let slot: Int32
     let kind: Kind

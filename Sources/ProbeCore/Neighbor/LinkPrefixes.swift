@@ -8,9 +8,12 @@ package import ProbeProtocol
 /// entry of the neighbour table (bounded by `gc_thresh3`).
 package struct LinkPrefixes: Sendable, Hashable {
     package private(set) var prefixes: [IPPrefix]
+    /// Beside ``prefixes``: the index of the interface each is on (0 where unknown).
+    private var interfaces: [UInt32]
 
-    package init(_ prefixes: [IPPrefix] = []) {
+    package init(_ prefixes: [IPPrefix] = [], interfaces: [UInt32]? = nil) {
         self.prefixes = prefixes
+        self.interfaces = interfaces ?? Array(repeating: 0, count: prefixes.count)
     }
 
     /// Whether `address` lies on one of the links.
@@ -18,9 +21,24 @@ package struct LinkPrefixes: Sendable, Hashable {
         prefixes.contains { $0.contains(address) }
     }
 
+    /// The interface through which `address` is on-link (the longest prefix that holds it), or
+    /// nil when it is on no link.
+    package func interface(for address: IPAddress) -> UInt32? {
+        var best: (length: Int, interface: UInt32)?
+        for (index, prefix) in prefixes.enumerated() where prefix.contains(address) && interfaces[index] != 0 {
+            if best == nil || prefix.length > best!.length { best = (prefix.length, interfaces[index]) }
+        }
+        return best?.interface
+    }
+
     /// Parses one `RTM_NEWADDR` payload (`struct ifaddrmsg` and its attributes): the prefix of a
     /// global or link-scope address shorter than a host prefix; nil otherwise.
     package static func prefix(ofAddressMessage payload: UnsafeRawBufferPointer) -> IPPrefix? {
+        entry(ofAddressMessage: payload)?.prefix
+    }
+
+    /// ``prefix(ofAddressMessage:)`` with the index of the interface the address is on.
+    package static func entry(ofAddressMessage payload: UnsafeRawBufferPointer) -> (prefix: IPPrefix, interface: UInt32)? {
         guard payload.count >= 8 else { return nil }
         let family = payload[0]
         let length = Int(payload[1])
@@ -37,8 +55,8 @@ package struct LinkPrefixes: Sendable, Hashable {
         }
         guard let address else { return nil }
         let hostLength = address.family == .ipv4 ? 32 : 128
-        guard length < hostLength else { return nil }
-        return IPPrefix(address: address, length: length)
+        guard length < hostLength, let prefix = IPPrefix(address: address, length: length) else { return nil }
+        return (prefix, payload.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
     }
 }
 
@@ -46,12 +64,16 @@ extension NeighborTable {
     /// Reads the interface addresses (`RTM_GETADDR`, both families) of this network namespace.
     package func linkPrefixes() throws(NetlinkError) -> LinkPrefixes {
         var prefixes: [IPPrefix] = []
+        var interfaces: [UInt32] = []
         let request = [UInt8](repeating: 0, count: 8)  // struct ifaddrmsg, family AF_UNSPEC: all
         try socket.request(type: UInt16(RTM_GETADDR), flags: Netlink.dumpFlag, payload: request) { header, payload in
-            guard header.type == UInt16(RTM_NEWADDR), let prefix = LinkPrefixes.prefix(ofAddressMessage: payload) else { return }
-            if !prefixes.contains(prefix) { prefixes.append(prefix) }
+            guard header.type == UInt16(RTM_NEWADDR), let entry = LinkPrefixes.entry(ofAddressMessage: payload) else { return }
+            if !prefixes.contains(entry.prefix) {
+                prefixes.append(entry.prefix)
+                interfaces.append(entry.interface)
+            }
         }
-        return LinkPrefixes(prefixes)
+        return LinkPrefixes(prefixes, interfaces: interfaces)
     }
 
     /// Half of the smaller `gc_thresh3` of the two families (the neighbour table's hard bound),
