@@ -57,7 +57,9 @@ struct DaemonNeighborTests {
     func neighbourEvidenceOffLeavesTheEchoDroppingHostFree(address: IPAddress) async throws {
         try await withDaemon("probe:\n  neighbor_evidence: false\n") { daemon in
             let client = try daemon.client()
-            #expect(try client.ask(#"{"op":"info"}"#)["neighbor_evidence"]?.boolValue == false)
+            let info = try client.ask(#"{"op":"info"}"#)
+            #expect(info["neighbor_evidence"]?.boolValue == false)
+            #expect(info["neighbor_solicit"]?.stringValue == "off")
             let answer = try client.ask(checkLine(address, extra: #","max_age_ms":0"#))
             #expect(answer.state == "free")
             #expect(answer.evidence == "timeout")

@@ -62,7 +62,7 @@ import Testing
         let text = try String(contentsOfFile: examplePath(), encoding: .utf8)
         let keys = [
             "socket:", "path:", "mode:", "group:", "allowed_uids:", "allowed_gids:", "probe:", "timeout_ms:",
-            "attempts:", "max_pps:", "max_in_flight:", "neighbor_evidence:", "neighbor_max_age_s:", "ipv6:",
+            "attempts:", "max_pps:", "max_in_flight:", "neighbor_evidence:", "neighbor_max_age_s:", "neighbor_solicit:", "ipv6:",
             "cache:", "in_use_ttl_s:", "free_ttl_s:", "max_entries:", "pools:", "range:", "prefix:", "refresh_s:",
             "pools_max_pps:", "policy:", "allow:", "limits:", "max_connections:", "max_line_bytes:",
             "max_pending_per_connection:", "log:", "level:", "metrics:", "listen:",

@@ -94,6 +94,7 @@ import Testing
             ("probe:\n  attempts: [2]\n", "probe.attempts", 2),
             ("probe:\n  ipv6: 1\n", "probe.ipv6", 2),
             ("probe:\n  neighbor_evidence: \"true\"\n", "probe.neighbor_evidence", 2),
+            ("probe:\n  neighbor_solicit: [auto]\n", "probe.neighbor_solicit", 2),
             ("probe: [1, 2]\n", "probe", 1),
             ("probe: fast\n", "probe", 1),
             ("socket:\n  allowed_uids: 0\n", "socket.allowed_uids", 2),
@@ -126,6 +127,8 @@ import Testing
     @Test(
         arguments: [
             ("log:\n  level: verbose\n", "log.level", 2),
+            ("probe:\n  neighbor_solicit: arp\n", "probe.neighbor_solicit", 2),
+            ("probe:\n  neighbor_solicit: true\n", "probe.neighbor_solicit", 2),
             ("log:\n  level: INFO\n", "log.level", 2),
             ("socket:\n  path: probed.sock\n", "socket.path", 2),
             ("socket:\n  group: \"\"\n", "socket.group", 2),

@@ -18,6 +18,7 @@ import Testing
           max_in_flight: 65536
           neighbor_evidence: false
           neighbor_max_age_s: 5
+          neighbor_solicit: "off"
           ipv6: no
         cache:
           in_use_ttl_s: 120
@@ -53,6 +54,7 @@ import Testing
         #expect(configuration.probe.maxInFlight == 65_536)
         #expect(configuration.probe.neighborEvidence == false)
         #expect(configuration.probe.neighborMaxAgeSeconds == 5)
+        #expect(configuration.probe.neighborSolicit == .off)
         #expect(configuration.probe.ipv6 == false)
         #expect(configuration.cache.inUseTTLSeconds == 120)
         #expect(configuration.cache.freeTTLSeconds == 2)

@@ -34,10 +34,11 @@ extension EchoEngine.State {
     }
 
     /// The interface out of which to solicit `record`'s target with its next echo, or 0 for none:
-    /// only for on-link targets, only while soliciting, and only with a pacer token of its own
+    /// only for on-link targets, only while soliciting (an answer is neighbour evidence: not with
+    /// `probe.neighbor_evidence` off either), and only with a pacer token of its own
     /// (solicitations count against `probe.max_pps`; without a token, the echo goes alone).
     mutating func solicitationInterface(for record: ProbeRecord, slot: Int32, now: UInt64) -> UInt32 {
-        guard soliciting, solicitor != nil, record.onLink || record.target.scopeID != 0 else { return 0 }
+        guard soliciting, neighborEvidence, solicitor != nil, record.onLink || record.target.scopeID != 0 else { return 0 }
         let interface =
             record.target.scopeID != 0 ? record.target.scopeID : linkPrefixes.interface(for: address(of: record, slot: slot)) ?? 0
         guard interface != 0, pacer.take(now: now) else { return 0 }

@@ -274,11 +274,12 @@ package final class EchoEngine: Sendable {
     }
 
     /// Whether probes of on-link targets send ARP probes and Neighbor Solicitations of their own
-    /// (`info`'s `neighbor_solicit`): `arp+ndp`, `off` (`probe.neighbor_solicit: off`), or
-    /// `unavailable` (the sockets could not be opened: no `CAP_NET_RAW`).
+    /// (`info`'s `neighbor_solicit`): `arp+ndp`, `off` (`probe.neighbor_solicit: off`, or
+    /// `probe.neighbor_evidence: false`), or `unavailable` (the sockets could not be opened: no
+    /// `CAP_NET_RAW`).
     package var neighborSolicitation: String {
         state.withLock { state in
-            guard state.soliciting else { return "off" }
+            guard state.soliciting, state.neighborEvidence else { return "off" }
             return state.solicitor == nil ? "unavailable" : "arp+ndp"
         }
     }
