@@ -197,4 +197,22 @@ import Testing
             #expect(prober.startTimes(c) == [now])
         }
     }
+
+    @Test func aLaterCandidateWhoseVerdictIsCachedIsListedNotPending() async throws {
+        let (a, b, c) = (ip("198.51.100.93"), ip("198.51.100.94"), ip("198.51.100.95"))
+        let prober = ScriptedProber(answers: [a: .timeout, b: .reply(rttMicroseconds: 50)])
+        try await CheckerFixture.withRunningChecker(prober: prober) { checker in
+            _ = await checker.check(CheckRequest(addr: a))
+            _ = await checker.check(CheckRequest(addr: b))
+            // a is free from the cache: the choice is made at once, and b's cached verdict is
+            // known then; c's probe runs on.
+            let answer = try await checker.pick(PickRequest(addrs: [a, b, c])).get()
+            #expect(answer.addr == a)
+            #expect(answer.results[0].verdict?.state == .free)
+            #expect(answer.results[1].verdict?.state == .inUse, "\(answer.results[1])")
+            #expect(answer.results[1].verdict?.cached == true)
+            #expect(answer.results[2] == .pending(c))
+            prober.release(c, with: .timeout)
+        }
+    }
 }

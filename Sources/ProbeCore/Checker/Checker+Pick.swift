@@ -36,7 +36,7 @@ extension Checker {
         let now = clock()
         // The deadline counts from when the request was read, as a check's does.
         let receivedAt = min(receivedAt ?? now, now)
-        let progress = PickProgress(candidates.map { _ in nil })
+        let progress = PickProgress(count: candidates.count)
         let admitted = state.withLock { state -> Result<[Admission], ProbeError> in
             state.counters.picks += 1
             for address in candidates {
@@ -66,13 +66,15 @@ extension Checker {
         case .success(let value): admissions = value
         }
         var jobs: [ProbeJob] = []
+        var answered: [(position: Int, result: Result<Verdict, ProbeError>)] = []
         for (position, admission) in admissions.enumerated() {
             switch admission {
-            case .answered(let result): progress.settle(position, with: result)
+            case .answered(let result): answered.append((position, result))
             case .joined: break
             case .start(let job): jobs.append(job)
             }
         }
+        progress.open(with: answered)
         start(jobs, priority: .normal)
         // The choice settles as soon as it can; the other probes run on and their verdicts land
         // in the cache.
