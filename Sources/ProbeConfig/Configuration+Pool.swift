@@ -1,7 +1,7 @@
 public import ProbeProtocol
 
 extension Configuration {
-    /// A warm pool (DESIGN §3a): addresses whose verdicts background sweeps keep fresh.
+    /// A warm pool (docs/pools.md): addresses whose verdicts background sweeps keep fresh.
     ///
     /// Whichever way it is written, a pool sweeps one run of consecutive addresses, ``addresses``
     /// (``count`` of them, at most ``maxAddresses``): an IPv4 prefix shorter than /31 leaves out its

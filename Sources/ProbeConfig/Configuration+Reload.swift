@@ -2,7 +2,8 @@ extension Configuration {
     /// The keys whose new values a reload (SIGHUP) cannot apply, because they need a socket opened,
     /// closed or rebound: those among `socket.*`, `probe.ipv6` and `metrics.listen` that differ between
     /// `running` and this (newly loaded) configuration. Everything else (the rest of `probe`, `cache`,
-    /// `pools`, `pools_max_pps`, `policy`, `limits`, `log`) can change in place (DESIGN §5, §3a).
+    /// `pools`, `pools_max_pps`, `policy`, `limits`, `log`) can change in place (docs/operations.md,
+    /// "Reloading (SIGHUP)").
     ///
     /// A daemon logs these ("socket.path changed; restart to apply") and keeps the running values.
     ///

@@ -83,7 +83,7 @@ extension Configuration {
 
     /// `policy`: which addresses may be probed.
     public struct Policy: Sendable, Equatable {
-        /// The default `policy.allow`, exactly as DESIGN §5 lists it: private, shared, link-local and
+        /// The default `policy.allow`, as config/probed.yaml lists it: private, shared, link-local and
         /// loopback space of both families.
         public static let defaultAllow: [IPPrefix] = [
             "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",

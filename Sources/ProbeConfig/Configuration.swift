@@ -1,4 +1,4 @@
-/// The daemon's configuration: one typed value per key of `probed.yaml` (DESIGN §5, §3a).
+/// The daemon's configuration: one typed value per key of `probed.yaml` (config/probed.yaml, `probed.yaml(5)`).
 ///
 /// Every key has a default, so ``init()`` is the configuration of a daemon started without a file.
 /// The sections mirror the YAML one to one; each property's doc comment names its YAML key.

@@ -1,7 +1,7 @@
 import ProbeProtocol
 
 extension ConfigurationDecoder {
-    /// `pools` (DESIGN §3a): each names exactly one of `range` or `prefix`, holds at most 65,536
+    /// `pools` (docs/pools.md): each names exactly one of `range` or `prefix`, holds at most 65,536
     /// addresses, lies inside `policy.allow`, holds no address that is never probed (unspecified,
     /// multicast, limited broadcast), and overlaps no other pool.
     func pools(

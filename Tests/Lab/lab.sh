@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The network-namespace test lab of DESIGN.md §8.
+# The network-namespace test lab (Tests/Lab/README.md).
 #
 #   lab.sh up <prefix>     build the lab (idempotent; a complete lab is left as it is)
 #   lab.sh down <prefix>   remove it (idempotent; kills what still runs inside its namespaces)

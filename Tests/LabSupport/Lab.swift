@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// One network-namespace test lab (DESIGN.md §8), built by `Tests/Lab/lab.sh`.
+/// One network-namespace test lab (Tests/Lab/README.md), built by `Tests/Lab/lab.sh`.
 ///
 /// Four namespaces, named after a unique ``prefix``:
 ///

@@ -3,7 +3,7 @@ import LabSupport
 import ProbeProtocol
 import Testing
 
-/// Warm pools through the real daemon (DESIGN §3a): sweeps that keep verdicts fresh, answers from
+/// Warm pools through the real daemon (docs/pools.md): sweeps that keep verdicts fresh, answers from
 /// the cache, hosts appearing and leaving, passive evidence, the `pools_max_pps` cap, on-demand
 /// checks during a large sweep, and SIGHUP.
 @Suite(.serialized, .lab)

@@ -4,7 +4,7 @@ import LabSupport
 import ProbeProtocol
 import Testing
 
-/// Proves that the lab of DESIGN.md §8 is what the other lab tests take it to be: who answers,
+/// Proves that the lab (Tests/Lab/README.md) is what the other lab tests take it to be: who answers,
 /// who stays silent, which route gives which error.
 @Suite(.serialized, .lab)
 struct LabSmokeTests {

@@ -17,7 +17,7 @@ import Testing
 /// it created, leaving the machine as it found it.
 @Suite("Packaging", .serialized, .packagingAvailable)
 struct PackagingTests {
-    /// The highest `systemd-analyze security` exposure allowed (DESIGN.md §6).
+    /// The highest `systemd-analyze security` exposure the hardened unit may have.
     static let maximumExposure = 2.0
 
     static let packaging = Lab.root.appendingPathComponent("packaging")

@@ -2,7 +2,7 @@
 import ProbeProtocol
 import Testing
 
-/// The decision rule of DESIGN.md §3 (neighbour evidence), case by case.
+/// The neighbour-evidence decision rule (docs/operations.md, "Neighbour evidence and its limits"), case by case.
 @Suite struct NeighborEvidenceTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String

@@ -16,7 +16,7 @@ extension Checker {
         /// `cache.max_entries`: verdicts kept at most.
         package var maxEntries: Int
 
-        /// A configuration; the defaults are those of DESIGN §5.
+        /// A configuration; the defaults are those of `probed.yaml` (config/probed.yaml).
         package init(
             allow: [IPPrefix],
             timeoutMilliseconds: Int = 300,

@@ -132,7 +132,7 @@ extension Checker {
         start(sweeps.map(\.job), priority: .background, ended: ended)
     }
 
-    /// Applies passive evidence (DESIGN §3a): each entry is a neighbour event that showed a host
+    /// Applies passive evidence (docs/pools.md): each entry is a neighbour event that showed a host
     /// on the link (``NeighborEvidence/showsHost(_:maxAge:)``). A pool address whose verdict is a
     /// live, unmarked `free` turns `in_use` with evidence `neighbor` and the entry's MAC at once.
     /// Addresses outside the pools, marks, and addresses without a `free` verdict are left alone.

@@ -89,7 +89,7 @@ extension Checker {
         var abandoned = false
         var counters = CheckerStatistics()
         var roundTrips = RTTHistogram()
-        /// The warm pools (DESIGN §3a): see `Checker+Pools.swift`.
+        /// The warm pools (docs/pools.md): see `Checker+Pools.swift`.
         var pools = PoolIndex()
 
         init(configuration: Configuration) {

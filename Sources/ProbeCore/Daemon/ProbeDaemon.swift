@@ -71,7 +71,7 @@ package final class ProbeDaemon: Sendable {
             logger: logger,
             settleElsewhere: settling
         )
-        // Warm pools (DESIGN §3a): sweeps, and passive evidence from neighbour events.
+        // Warm pools (docs/pools.md): sweeps, and passive evidence from neighbour events.
         let pools = PoolSweeper(configuration: PoolSweeper.Configuration(configuration), checker: checker, logger: logger)
         let neighbors = NeighborWatcher(configuration: NeighborWatcher.Configuration(configuration), checker: checker, logger: logger)
         let listener: QueryServer.Listener

@@ -3,7 +3,7 @@ import CProbeSys
 /// The probes' random tokens (the 8 bytes an echo reply must carry back), drawn from the kernel's
 /// random numbers 512 at a time: one `getrandom` call for 512 probes instead of one each. Tokens
 /// stay unpredictable to anyone who has not seen the echo requests; they are the defence against
-/// forged replies (DESIGN §3).
+/// forged replies (docs/operations.md, "How the echo engine decides").
 struct TokenSource {
     private var buffer = [UInt64](repeating: 0, count: 512)
     private var next = 512

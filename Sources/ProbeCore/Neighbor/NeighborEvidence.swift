@@ -1,6 +1,6 @@
 /// The rule that turns a neighbour entry into evidence that a host holds its address
-/// (DESIGN.md §3, neighbour evidence): pure, so that the engine and the passive-evidence path
-/// apply the same judgement.
+/// (docs/operations.md, "Neighbour evidence and its limits"): pure, so that the engine and the
+/// passive-evidence path apply the same judgement.
 package enum NeighborEvidence {
     /// States that never confirm a host, whatever else the entry says.
     ///
@@ -40,7 +40,7 @@ package enum NeighborEvidence {
     package static let freshEventAge: Duration = .seconds(1)
 
     /// Whether a neighbour event (`RTNLGRP_NEIGH`) shows that the host is on the link now:
-    /// passive evidence (DESIGN.md §3a).
+    /// passive evidence (docs/pools.md).
     ///
     /// True for an added or changed entry (never a removal) that ``confirms(_:probeAge:maxAge:)``
     /// with a probe age of zero, or that the kernel has just learnt from a packet of the host: a

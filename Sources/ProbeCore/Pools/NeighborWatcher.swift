@@ -5,7 +5,7 @@ package import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Passive evidence for the warm pools (DESIGN §3a): listens to the kernel's neighbour events
+/// Passive evidence for the warm pools (docs/pools.md): listens to the kernel's neighbour events
 /// (`RTNLGRP_NEIGH`) and hands those that show a host on the link (``PassiveEvidence``) to the
 /// ``Checker``, which turns a pool address's
 /// `free` verdict `in_use` at once (``Checker/observeNeighbors(_:)``).

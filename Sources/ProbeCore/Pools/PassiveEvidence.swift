@@ -1,6 +1,6 @@
 import ProbeProtocol
 
-/// Which neighbour events show a host on the link (DESIGN §3a): ``NeighborEvidence/showsHost(_:maxAge:)``,
+/// Which neighbour events show a host on the link (docs/pools.md): ``NeighborEvidence/showsHost(_:maxAge:)``,
 /// plus one case that needs the history of the entry.
 ///
 /// When a host speaks while the kernel is still resolving its address (an INCOMPLETE entry, which

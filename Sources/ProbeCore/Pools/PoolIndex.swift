@@ -1,7 +1,7 @@
 import ProbeConfig
 import ProbeProtocol
 
-/// What the ``Checker`` knows of the warm pools (DESIGN §3a), inside its lock: which addresses
+/// What the ``Checker`` knows of the warm pools (docs/pools.md), inside its lock: which addresses
 /// belong to a pool and how long their verdicts live, which sweep probes are in flight, and
 /// which got no usable verdict from their last probe.
 ///

@@ -1,4 +1,4 @@
-/// How fast the sweeps may go, judged by how late their probes end (DESIGN §3a: on-demand checks
+/// How fast the sweeps may go, judged by how late their probes end (docs/pools.md: on-demand checks
 /// always go first).
 ///
 /// A probe ends at its deadline at the latest when the engine keeps up. When sweep probes end

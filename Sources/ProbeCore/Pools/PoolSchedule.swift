@@ -1,7 +1,7 @@
 package import ProbeConfig
 package import ProbeProtocol
 
-/// When each address of each warm pool is probed next (DESIGN §3a): pure pacing arithmetic, with
+/// When each address of each warm pool is probed next (docs/pools.md): pure pacing arithmetic, with
 /// time passed in, so that it is tested with plain numbers.
 ///
 /// Every pool has a lane with a cursor. A pool of `N` addresses takes one address every `P / N`, in

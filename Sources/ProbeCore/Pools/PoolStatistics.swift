@@ -1,6 +1,6 @@
 package import ProbeProtocol
 
-/// One warm pool's figures, as `stats` reports them (DESIGN §3a).
+/// One warm pool's figures, as `stats` reports them (docs/pools.md).
 package struct PoolStatistics: Sendable, Hashable {
     /// The pool as written in the configuration, canonical: `198.51.100.50-198.51.100.99`.
     package var pool: String

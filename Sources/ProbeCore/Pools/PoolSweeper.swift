@@ -4,7 +4,7 @@ import ProbeProtocol
 import ServiceLifecycle
 import Synchronization
 
-/// Keeps the verdicts of the warm pools fresh (DESIGN §3a): re-probes every address of every pool
+/// Keeps the verdicts of the warm pools fresh (docs/pools.md): re-probes every address of every pool
 /// at least every `refresh_s`, one address at a time, spread evenly over the period, within
 /// `pools_max_pps` (``PoolSchedule``).
 ///
