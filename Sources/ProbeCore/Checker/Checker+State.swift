@@ -13,7 +13,8 @@ extension Checker {
     }
 
     /// Where the answer of a request waiting for a probe goes: called once, outside the lock, on
-    /// whatever thread ended the probe (the engine's loop thread in the daemon). It must not block.
+    /// whatever thread settled the probe (in the daemon an event loop, through ``OutcomeQueue``).
+    /// It must not block.
     package typealias Answer = @Sendable (Result<Verdict, ProbeError>) -> Void
 
     /// Where the answers of the requests of one read go, each told its request's id: one closure

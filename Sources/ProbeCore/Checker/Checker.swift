@@ -6,7 +6,8 @@ import Synchronization
 /// cache, and otherwise probes — one probe per address at a time, shared by every request about it.
 ///
 /// Requests wait without tasks: each registers an ``Answer`` callback on the probe it needs, and the
-/// probe's completion (on the echo engine's loop thread) caches the verdict and calls every waiter.
+/// probe's completion caches the verdict and calls every waiter: in the daemon on an event loop
+/// chosen by the address (``OutcomeQueue``), for pool sweeps on the echo engine's loop thread.
 /// A request whose client went away stops mattering, but the probe runs on and its verdict lands in
 /// the cache. One `Mutex` guards the cache, the table of probes in flight and the counters; it is
 /// never held across a call out. A cache hit takes the lock once and allocates nothing but the answer.

@@ -9,7 +9,8 @@ import Synchronization
 /// the replies, and ends each probe at its deadline.
 ///
 /// One loop thread owns the sockets: it sends (paced by ``Configuration/maxPacketsPerSecond``),
-/// reads replies and ICMP errors in batches, and fires deadlines from a single timer heap. Callers
+/// reads replies and ICMP errors in batches, and fires deadlines from a single timer heap. The
+/// daemon starts probes with ``start(_:)`` (no task per probe); tests and tools may
 /// await ``probe(_:timeout:attempts:)`` from any task; ``run()`` drives the loop and returns when
 /// its task is cancelled or the service group shuts down.
 package final class EchoEngine: Sendable {
