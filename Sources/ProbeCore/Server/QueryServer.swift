@@ -85,17 +85,12 @@ package final class QueryServer: Service {
             // 1,000 lines at once.
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 16 * 1024))
         let makeChild: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
-            let credentials: EventLoopFuture<PeerCredentials?>
-            if let provider = channel as? any SocketOptionProvider {
-                credentials = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
-                    .map { (peer: cprobe_ucred) -> PeerCredentials? in PeerCredentials(pid: peer.pid, uid: peer.uid, gid: peer.gid) }
-                    .recover { _ in nil }
-            } else {
-                credentials = channel.eventLoop.makeSucceededFuture(nil)
-            }
-            return credentials.flatMapThrowing { peer in
-                try self.accept(channel, peer: peer)
-            }
+            // Runs on the connection's event loop: the credentials (SO_PEERCRED, SO_PEERGROUPS)
+            // are read from its descriptor before anything else happens on it.
+            let peer = (try? channel.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
+                PeerCredentials.read(descriptor: $0)
+            }) ?? nil
+            return channel.eventLoop.makeCompletedFuture { try self.accept(channel, peer: peer) }
         }
 
         let serverChannel: NIOAsyncChannel<Connection, Never>
