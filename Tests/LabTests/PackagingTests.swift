@@ -34,13 +34,13 @@ struct PackagingTests {
         let root = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         // verify loads the targets the units name and checks that ExecStart= and ExecReload= exist:
-        // a root with the system's units, ours, and stubs of /usr/sbin/probed and /bin/kill.
+        // a root with the system's units, ours, and stubs of /usr/sbin/probed and /bin/sh.
         try FileManager.default.createDirectory(atPath: "\(root)/lib/systemd", withIntermediateDirectories: true)
         try Lab.runChecked(nil, ["cp", "-a", "/lib/systemd/system", "\(root)/lib/systemd/"])
         for unit in [Self.service, Self.socket] {
             try Lab.runChecked(nil, ["cp", unit.path, "\(root)/lib/systemd/system/"])
         }
-        for stub in ["usr/sbin/probed", "bin/kill"] {
+        for stub in ["usr/sbin/probed", "bin/sh"] {
             try Self.writeExecutable("\(root)/\(stub)", "#!/bin/sh\nexit 0\n")
         }
 
