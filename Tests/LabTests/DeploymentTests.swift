@@ -96,6 +96,12 @@ struct DeploymentTests {
         let info = try box.run(["probectl", "--json", "info"])
         #expect(info.output.contains(#""ipv4":"raw""#) && info.output.contains(#""ipv6":"raw""#), "[\(box.release)] \(info.output)")
         try box.shChecked("cp \(Self.configuration) /root/probed.yaml.packaged")
+        // The installed unit, as systemd on this release rates it.
+        let security = try box.sh("systemd-analyze security --no-pager probed.service").output
+        let overall = security.split(separator: "\n").last { $0.contains("Overall exposure level for probed.service:") }.map(String.init) ?? ""
+        print("deployment[\(box.release)]: \(overall)")
+        let exposure = Double(overall.split(separator: ":").last?.split(separator: " ").first.map(String.init) ?? "")
+        #expect(exposure.map { $0 <= 2.0 } == true, "[\(box.release)] \(overall.isEmpty ? security : overall)")
     }
 
     /// Reload (good: applied; bad: logged, not applied), stop, and activation again.
