@@ -35,7 +35,9 @@ struct DeployContainer {
         }
         guard missing.isEmpty else {
             let list = missing.map { "\($0.name) (Debian package \($0.package))" }.joined(separator: ", ")
-            return (false, "the deployment tests need tools that are missing (scripts/install-deps installs them): \(list)")
+            return (
+                false, "the deployment tests need tools that are missing (scripts/install-deps installs them): \(list)"
+            )
         }
         return (true, "root, tools present")
     }()
@@ -43,7 +45,8 @@ struct DeployContainer {
     /// Makes sure the cached roots of every release exist (debootstrap, once per machine; the
     /// releases in parallel). Returns the output of `nspawn.sh root`.
     static func prepareRoots() throws -> String {
-        let script = #"pids=""; for r in "$@"; do "$0" root "$r" & pids="$pids $!"; done; status=0; for p in $pids; do wait "$p" || status=1; done; exit $status"#
+        let script =
+            #"pids=""; for r in "$@"; do "$0" root "$r" & pids="$pids $!"; done; status=0; for p in $pids; do wait "$p" || status=1; done; exit $status"#
         return try Lab.runChecked(nil, ["bash", "-c", script, Self.script] + releases, timeout: .seconds(900))
     }
 
@@ -80,7 +83,9 @@ struct DeployContainer {
     @discardableResult
     func shChecked(_ script: String, timeout: Duration = .seconds(60)) throws -> String {
         let (status, output) = try sh(script, timeout: timeout)
-        guard status == 0 else { throw LabError(.commandFailed, "[\(release)] \(script) exited with \(status): \(output)") }
+        guard status == 0 else {
+            throw LabError(.commandFailed, "[\(release)] \(script) exited with \(status): \(output)")
+        }
         return output
     }
 
@@ -91,7 +96,9 @@ struct DeployContainer {
 
     /// Writes `text` to `path` inside the container.
     func write(_ text: String, to path: String) throws {
-        let local = FileManager.default.temporaryDirectory.appendingPathComponent("probed-deploy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let local = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "probed-deploy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        )
         try text.write(to: local, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: local) }
         try copy(local.path, to: path)

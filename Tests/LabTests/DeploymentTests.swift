@@ -28,17 +28,27 @@ struct DeploymentTests {
     static let package: Result<Package, LabError> = {
         do {
             let environment = ProcessInfo.processInfo.environment
-            let binaries = try environment["PROBED_DEPLOY_BIN_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? Lab.binDirectory.path
+            let binaries =
+                try environment["PROBED_DEPLOY_BIN_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? Lab.binDirectory.path
             let work = "/tmp/probed-deploy-\(getpid())"
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
             let script = Lab.root.appendingPathComponent("packaging/build-deb.sh").path
-            let built = try Lab.runChecked(nil, [script, "--bin-dir", binaries, "--out", work, "--compression", "gzip"], timeout: .seconds(600))
+            let built = try Lab.runChecked(
+                nil,
+                [script, "--bin-dir", binaries, "--out", work, "--compression", "gzip"],
+                timeout: .seconds(600)
+            )
             guard let deb = built.split(separator: "\n").last.map(String.init), deb.hasSuffix(".deb") else {
                 return .failure(LabError(.commandFailed, "build-deb.sh printed no package: \(built)"))
             }
-            let runtime = try Lab.runChecked(nil, ["sh", "-c", #"ldd "$1" | awk '/libswiftCore/ { print $3 }'"#, "sh", "\(binaries)/probed"])
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            return .success(Package(deb: deb, swiftRuntime: runtime.isEmpty ? nil : (runtime as NSString).deletingLastPathComponent))
+            let runtime = try Lab.runChecked(
+                nil,
+                ["sh", "-c", #"ldd "$1" | awk '/libswiftCore/ { print $3 }'"#, "sh", "\(binaries)/probed"]
+            )
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+            return .success(
+                Package(deb: deb, swiftRuntime: runtime.isEmpty ? nil : (runtime as NSString).deletingLastPathComponent)
+            )
         } catch let error as LabError {
             return .failure(error)
         } catch {
@@ -49,8 +59,10 @@ struct DeploymentTests {
     /// The configuration the tests write: the package's file is all comments (built-in defaults).
     static let configuration = "/etc/probed/probed.yaml"
 
-    @Test("apt install answers at once; activation, reload, stop, access, journal, a broken start, purge",
-          arguments: DeployContainer.releases)
+    @Test(
+        "apt install answers at once; activation, reload, stop, access, journal, a broken start, purge",
+        arguments: DeployContainer.releases
+    )
     func plainInstall(release: String) throws {
         try #require(DeployContainer.availability.canRun, Comment(rawValue: DeployContainer.availability.reason))
         let package = try Self.package.get()
@@ -74,31 +86,56 @@ struct DeploymentTests {
     /// A plain `apt install` (offline: the root holds the Depends) starts the socket only, and the
     /// first `probectl check` starts the daemon and is answered for IPv4 and IPv6.
     func installAndFirstCheck(_ box: DeployContainer) throws {
-        let install = try box.sh("DEBIAN_FRONTEND=noninteractive apt-get install -y /root/probed.deb", timeout: .seconds(300))
+        let install = try box.sh(
+            "DEBIAN_FRONTEND=noninteractive apt-get install -y /root/probed.deb",
+            timeout: .seconds(300)
+        )
         try #require(install.status == 0, "[\(box.release)] apt install: \(install.output)")
-        #expect(try box.property("probed.socket", "ActiveState") == "active", "[\(box.release)] the socket listens after install")
-        #expect(try box.property("probed.service", "ActiveState") == "inactive", "[\(box.release)] the service waits for a client")
+        #expect(
+            try box.property("probed.socket", "ActiveState") == "active",
+            "[\(box.release)] the socket listens after install"
+        )
+        #expect(
+            try box.property("probed.service", "ActiveState") == "inactive",
+            "[\(box.release)] the service waits for a client"
+        )
 
         let clock = ContinuousClock()
         let before = clock.now
         let first = try box.run(["probectl", "check", "127.0.0.1", "::1"], timeout: .seconds(30))
         let took = clock.now - before
-        print("deployment[\(box.release)]: first `probectl check 127.0.0.1 ::1` after apt install (\(took)), exit \(first.status):\n\(first.output)")
+        print(
+            "deployment[\(box.release)]: first `probectl check 127.0.0.1 ::1` after apt install (\(took)), exit \(first.status):\n\(first.output)"
+        )
         #expect(first.status == 1, "[\(box.release)] both loopback addresses are in use: \(first.output)")
-        let lines = first.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-        #expect(lines.contains { $0.starts(with: ["127.0.0.1", "in_use", "echo_reply"]) }, "[\(box.release)] \(first.output)")
-        #expect(lines.contains { $0.starts(with: ["::1", "in_use", "echo_reply"]) }, "[\(box.release)] \(first.output)")
+        let lines = first.output.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        }
+        #expect(
+            lines.contains { $0.starts(with: ["127.0.0.1", "in_use", "echo_reply"]) },
+            "[\(box.release)] \(first.output)"
+        )
+        #expect(
+            lines.contains { $0.starts(with: ["::1", "in_use", "echo_reply"]) },
+            "[\(box.release)] \(first.output)"
+        )
         #expect(took < .seconds(10), "[\(box.release)] the first check took \(took)")
         #expect(try box.property("probed.service", "ActiveState") == "active")
         #expect(try box.property("probed.service", "NRestarts") == "0")
         #expect(try box.property("probed.service", "StatusText").hasPrefix("serving:"))
         // Debian's ping_group_range ("1 0") refuses ping sockets: the unit's CAP_NET_RAW gives raw ones.
         let info = try box.run(["probectl", "--json", "info"])
-        #expect(info.output.contains(#""ipv4":"raw""#) && info.output.contains(#""ipv6":"raw""#), "[\(box.release)] \(info.output)")
+        #expect(
+            info.output.contains(#""ipv4":"raw""#) && info.output.contains(#""ipv6":"raw""#),
+            "[\(box.release)] \(info.output)"
+        )
         try box.shChecked("cp \(Self.configuration) /root/probed.yaml.packaged")
         // The installed unit, as systemd on this release rates it.
         let security = try box.sh("systemd-analyze security --no-pager probed.service").output
-        let overall = security.split(separator: "\n").last { $0.contains("Overall exposure level for probed.service:") }.map(String.init) ?? ""
+        let overall =
+            security.split(separator: "\n").last { $0.contains("Overall exposure level for probed.service:") }.map(
+                String.init
+            ) ?? ""
         print("deployment[\(box.release)]: \(overall)")
         // "→ Overall exposure level for probed.service: 1.7 OK :-)" (the smiley may hold a colon too).
         let rating = overall.range(of: "probed.service:").map { overall[$0.upperBound...] } ?? ""
@@ -111,17 +148,24 @@ struct DeploymentTests {
         let pid = try box.property("probed.service", "MainPID")
         try box.write("policy:\n  allow: [127.0.0.0/8]\n", to: Self.configuration)
         try box.shChecked("systemctl reload probed.service")
-        #expect(try box.eventually { try box.run(["probectl", "check", "::1"]).output.contains("not_allowed") },
-                "[\(box.release)] the reloaded policy no longer allows ::1")
+        #expect(
+            try box.eventually { try box.run(["probectl", "check", "::1"]).output.contains("not_allowed") },
+            "[\(box.release)] the reloaded policy no longer allows ::1"
+        )
         #expect(try box.run(["probectl", "check", "127.0.0.1"]).status == 1)
 
         try box.write("policy:\n  allow: [127.0.0.0/8]\nprobe:\n  timeout_ms: zero\n", to: Self.configuration)
         try box.shChecked("systemctl reload probed.service")
-        #expect(try box.eventually { try box.sh("journalctl -u probed -p err -o cat").output.contains("reload failed") },
-                "[\(box.release)] a failed reload is logged at priority err")
+        #expect(
+            try box.eventually { try box.sh("journalctl -u probed -p err -o cat").output.contains("reload failed") },
+            "[\(box.release)] a failed reload is logged at priority err"
+        )
         #expect(try box.property("probed.service", "ActiveState") == "active")
         #expect(try box.property("probed.service", "MainPID") == pid, "[\(box.release)] a reload keeps the process")
-        #expect(try box.run(["probectl", "check", "::1"]).output.contains("not_allowed"), "the running configuration stays")
+        #expect(
+            try box.run(["probectl", "check", "::1"]).output.contains("not_allowed"),
+            "the running configuration stays"
+        )
         #expect(try box.run(["probectl", "check", "127.0.0.1"]).status == 1)
 
         try box.shChecked("cp /root/probed.yaml.packaged \(Self.configuration) && systemctl reload probed.service")
@@ -140,11 +184,16 @@ struct DeploymentTests {
     /// Group `probed` may query and others may not; `socket.allowed_gids` admits a member by a
     /// supplementary group (SO_PEERGROUPS, under the unit's ProtectProc=invisible).
     func accessByGroup(_ box: DeployContainer) throws {
-        try box.shChecked("groupadd dhcp && useradd -M -G probed alice && useradd -M bob && useradd -M -G dhcp,probed kea")
+        try box.shChecked(
+            "groupadd dhcp && useradd -M -G probed alice && useradd -M bob && useradd -M -G dhcp,probed kea"
+        )
         let alice = try box.sh("runuser -u alice -- probectl check 127.0.0.1")
         #expect(alice.status == 1, "[\(box.release)] a member of group probed: \(alice.output)")
         let bob = try box.sh("runuser -u bob -- probectl check 127.0.0.1")
-        #expect(bob.status == 2 && bob.output.contains("permission denied"), "[\(box.release)] not a member: \(bob.output)")
+        #expect(
+            bob.status == 2 && bob.output.contains("permission denied"),
+            "[\(box.release)] not a member: \(bob.output)"
+        )
 
         let dhcp = try box.shChecked("getent group dhcp | cut -d: -f3").trimmingCharacters(in: .whitespacesAndNewlines)
         try box.write("socket:\n  allowed_gids: [\(dhcp)]\n", to: Self.configuration)
@@ -153,20 +202,31 @@ struct DeploymentTests {
         #expect(kea.status == 1, "[\(box.release)] dhcp is kea's supplementary group: \(kea.output)")
         let refused = try box.sh("runuser -u alice -- probectl --json check 127.0.0.1")
         #expect(refused.status == 2, "[\(box.release)] \(refused.output)")
-        #expect(refused.output.hasPrefix(#"{"id":null,"ok":false,"error":{"code":"not_allowed","message":"peer pid "#), "[\(box.release)] \(refused.output)")
+        #expect(
+            refused.output.hasPrefix(#"{"id":null,"ok":false,"error":{"code":"not_allowed","message":"peer pid "#),
+            "[\(box.release)] \(refused.output)"
+        )
         #expect(try box.run(["probectl", "check", "127.0.0.1"]).status == 1, "root is always admitted")
         try box.shChecked("cp /root/probed.yaml.packaged \(Self.configuration) && systemctl restart probed.service")
     }
 
     /// journald files the daemon's lines at their priorities (the `<N>` prefixes are parsed).
     func journalPriorities(_ box: DeployContainer) throws {
-        func lines(_ priority: String) throws -> String { try box.sh("journalctl -u probed -p \(priority) -o cat").output }
-        #expect(try box.eventually { try lines("notice..notice").contains("connection refused") }, "[\(box.release)] notice")
+        func lines(_ priority: String) throws -> String {
+            try box.sh("journalctl -u probed -p \(priority) -o cat").output
+        }
+        #expect(
+            try box.eventually { try lines("notice..notice").contains("connection refused") },
+            "[\(box.release)] notice"
+        )
         #expect(try lines("info..info").contains("listening"), "[\(box.release)] info")
         #expect(try lines("notice..notice").contains("configuration reloaded"), "[\(box.release)] notice")
         #expect(try lines("err..err").contains("reload failed"), "[\(box.release)] err")
         let all = try lines("debug")
-        #expect(!all.split(separator: "\n").contains { $0.hasPrefix("<") }, "[\(box.release)] a prefix was not parsed: \(all)")
+        #expect(
+            !all.split(separator: "\n").contains { $0.hasPrefix("<") },
+            "[\(box.release)] a prefix was not parsed: \(all)"
+        )
     }
 
     /// A broken configuration: exit 78 once, no restart; a client gets the reason; the README's
@@ -177,7 +237,10 @@ struct DeploymentTests {
         try box.shChecked("systemctl reset-failed probed.service probed.socket")
         try box.write("probe:\n  timeout_ms: zero\n", to: Self.configuration)
         #expect(try box.sh("systemctl restart probed.service").status != 0)
-        #expect(try box.eventually { try box.property("probed.service", "ActiveState") == "failed" }, "[\(box.release)] failed")
+        #expect(
+            try box.eventually { try box.property("probed.service", "ActiveState") == "failed" },
+            "[\(box.release)] failed"
+        )
         #expect(try box.property("probed.service", "ExecMainStatus") == "78")
         #expect(try box.property("probed.service", "Result") == "exit-code")
         // Past RestartSec=2s: still failed, never restarted.
@@ -191,23 +254,35 @@ struct DeploymentTests {
         #expect(restarts == "0", "[\(box.release)] restarted \(restarts) times")
         #expect(try box.property("probed.service", "ActiveState") == "failed")
         let critical = try box.sh("journalctl -u probed -p crit -o cat").output
-        #expect(critical.contains("probed cannot run: invalid configuration:") && critical.contains("probe.timeout_ms"), "[\(box.release)] \(critical)")
-        #expect(critical.contains("systemctl reset-failed probed.service probed.socket"), "[\(box.release)] the log says what to do: \(critical)")
+        #expect(
+            critical.contains("probed cannot run: invalid configuration:") && critical.contains("probe.timeout_ms"),
+            "[\(box.release)] \(critical)"
+        )
+        #expect(
+            critical.contains("systemctl reset-failed probed.service probed.socket"),
+            "[\(box.release)] the log says what to do: \(critical)"
+        )
 
         // A client starts it once and reads why; the socket keeps listening.
         let client = try box.run(["probectl", "check", "127.0.0.1"], timeout: .seconds(30))
         let journal = try box.sh("journalctl -n 12 -o short-monotonic --no-pager").output
-        #expect(client.status == 2 && client.output.contains("unavailable: probed cannot run: invalid configuration"),
-                "[\(box.release)] \(client.output)\n\(journal)")
+        #expect(
+            client.status == 2 && client.output.contains("unavailable: probed cannot run: invalid configuration"),
+            "[\(box.release)] \(client.output)\n\(journal)"
+        )
         #expect(try box.property("probed.service", "ExecMainStatus") == "78")
         // Many clients in a row may hit the service's start limit, which fails the socket too.
         for _ in 0..<6 { _ = try box.run(["probectl", "check", "127.0.0.1"], timeout: .seconds(30)) }
         let socketState = try box.property("probed.socket", "ActiveState")
-        print("deployment[\(box.release)]: after 7 clients against a broken configuration: probed.socket \(socketState), NRestarts \(try box.property("probed.service", "NRestarts"))")
+        print(
+            "deployment[\(box.release)]: after 7 clients against a broken configuration: probed.socket \(socketState), NRestarts \(try box.property("probed.service", "NRestarts"))"
+        )
 
         // The README's remedy, whatever state the units are in.
         try box.shChecked("cp /root/probed.yaml.packaged \(Self.configuration)")
-        try box.shChecked("systemctl reset-failed probed.service probed.socket; systemctl restart probed.socket probed.service")
+        try box.shChecked(
+            "systemctl reset-failed probed.service probed.socket; systemctl restart probed.socket probed.service"
+        )
         let fixed = try box.run(["probectl", "check", "127.0.0.1"])
         #expect(fixed.status == 1, "[\(box.release)] after the remedy (socket was \(socketState)): \(fixed.output)")
     }
@@ -223,10 +298,14 @@ struct DeploymentTests {
         let failed = try box.sh("systemctl list-units --failed --all --no-legend --plain").output
         #expect(!failed.contains("probed"), "[\(box.release)] failed units after purge: \(failed)")
         let units = try box.sh("systemctl list-units --all --no-legend --plain 'probed*'").output
-        #expect(units.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "[\(box.release)] units after purge: \(units)")
+        #expect(
+            units.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+            "[\(box.release)] units after purge: \(units)"
+        )
         let leftovers = try box.sh(
             "ls -d /etc/probed /usr/sbin/probed /usr/bin/probectl /lib/systemd/system/probed.* /usr/lib/systemd/system/probed.* "
-                + "/etc/systemd/system/*/probed.* /run/probed /usr/share/doc/probed 2>/dev/null").output
+                + "/etc/systemd/system/*/probed.* /run/probed /usr/share/doc/probed 2>/dev/null"
+        ).output
         #expect(leftovers.isEmpty, "[\(box.release)] files after purge: \(leftovers)")
         #expect(try box.sh("dpkg -s probed").status != 0, "[\(box.release)] dpkg still knows probed")
         #expect(try box.sh("getent passwd probed").status == 0, "[\(box.release)] the system user stays, as documented")
@@ -239,6 +318,10 @@ extension Trait where Self == ConditionTrait {
     static var deploymentAvailable: Self {
         .enabled(
             if: DeployContainer.availability.canRun || Lab.isRequired,
-            Comment(rawValue: "\(DeployContainer.availability.reason) (PROBED_REQUIRE_LAB=1 makes this a failure instead of a skip)"))
+            Comment(
+                rawValue:
+                    "\(DeployContainer.availability.reason) (PROBED_REQUIRE_LAB=1 makes this a failure instead of a skip)"
+            )
+        )
     }
 }

@@ -18,11 +18,15 @@ struct PeerGroupsLabTests {
 
     /// Runs `probectl --json info` as the client uid with `groups` as its supplementary groups.
     func info(_ socket: String, groups: [Int]) throws -> (status: Int32, output: String) {
-        let groupOption = groups.isEmpty ? "--clear-groups" : "--groups=\(groups.map(String.init).joined(separator: ","))"
+        let groupOption =
+            groups.isEmpty ? "--clear-groups" : "--groups=\(groups.map(String.init).joined(separator: ","))"
         return try Lab.run(
             nil,
-            ["setpriv", "--reuid=\(Self.clientUID)", "--regid=\(Self.clientUID)", groupOption,
-             try Lab.probectlBinary.path, "--socket", socket, "--json", "info"])
+            [
+                "setpriv", "--reuid=\(Self.clientUID)", "--regid=\(Self.clientUID)", groupOption,
+                try Lab.probectlBinary.path, "--socket", socket, "--json", "info",
+            ]
+        )
     }
 
     @Test func aSupplementaryMemberIsAdmittedUnderHiddenProc() async throws {
@@ -47,7 +51,10 @@ struct PeerGroupsLabTests {
         let mounts = try String(contentsOfFile: "/proc/\(daemon.process.pid)/mountinfo", encoding: .utf8)
         // The last mount on /proc is the one on top.
         let proc = mounts.split(separator: "\n").last { $0.split(separator: " ").dropFirst(4).first == "/proc" }
-        #expect(proc?.contains("hidepid=invisible") == true && proc?.contains("subset=pid") == true, "\(proc ?? "no /proc")")
+        #expect(
+            proc?.contains("hidepid=invisible") == true && proc?.contains("subset=pid") == true,
+            "\(proc ?? "no /proc")"
+        )
         let status = try Lab.run(nil, ["grep", "^Uid:", "/proc/\(daemon.process.pid)/status"]).output
         #expect(status.contains("\t\(Self.daemonUID)\t"), "the daemon runs as uid \(Self.daemonUID): \(status)")
 

@@ -10,7 +10,9 @@ struct NeighborThresholdTests {
         var bytes: [UInt8] = [family, 0, 0, 0]
         func attribute(_ type: UInt16, _ value: [UInt8]) {
             let length = UInt16(4 + value.count)
-            bytes += withUnsafeBytes(of: length.littleEndian, Array.init) + withUnsafeBytes(of: type.littleEndian, Array.init) + value
+            bytes +=
+                withUnsafeBytes(of: length.littleEndian, Array.init)
+                + withUnsafeBytes(of: type.littleEndian, Array.init) + value
             while bytes.count % 4 != 0 { bytes.append(0) }
         }
         attribute(1, Array("arp_cache".utf8) + [0])
@@ -27,8 +29,14 @@ struct NeighborThresholdTests {
     }
 
     @Test func otherFamiliesAndDeviceMessagesAreSkipped() {
-        #expect(Self.tableMessage(family: 7, thresh3: 99).withUnsafeBytes { NeighborTable.gcThresh3(ofTableMessage: $0) } == nil)
-        #expect(Self.tableMessage(family: 2, thresh3: nil).withUnsafeBytes { NeighborTable.gcThresh3(ofTableMessage: $0) } == nil)
+        #expect(
+            Self.tableMessage(family: 7, thresh3: 99).withUnsafeBytes { NeighborTable.gcThresh3(ofTableMessage: $0) }
+                == nil
+        )
+        #expect(
+            Self.tableMessage(family: 2, thresh3: nil).withUnsafeBytes { NeighborTable.gcThresh3(ofTableMessage: $0) }
+                == nil
+        )
         #expect([UInt8]([2, 0]).withUnsafeBytes { NeighborTable.gcThresh3(ofTableMessage: $0) } == nil)
     }
 
@@ -44,9 +52,13 @@ struct NeighborThresholdTests {
         let table = try NeighborTable()
         let fromNetlink = try #require(try table.gcThresh3())
         func read(_ path: String) -> Int? {
-            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         }
-        let fromProc = [read("/proc/sys/net/ipv4/neigh/default/gc_thresh3"), read("/proc/sys/net/ipv6/neigh/default/gc_thresh3")].compactMap { $0 }.min()
+        let fromProc = [
+            read("/proc/sys/net/ipv4/neigh/default/gc_thresh3"), read("/proc/sys/net/ipv6/neigh/default/gc_thresh3"),
+        ].compactMap { $0 }.min()
         #expect(fromNetlink == fromProc)
     }
 }

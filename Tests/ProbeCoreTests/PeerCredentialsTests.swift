@@ -9,7 +9,10 @@ struct PeerCredentialsTests {
     @Test func aSocketPairReportsThisProcessWithItsSupplementaryGroups() throws {
         var pair: [Int32] = [0, 0]
         try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
-        defer { close(pair[0]); close(pair[1]) }
+        defer {
+            close(pair[0])
+            close(pair[1])
+        }
         let peer = try #require(PeerCredentials.read(descriptor: pair[0]))
         #expect(peer.pid == getpid())
         #expect(peer.uid == geteuid())

@@ -119,7 +119,9 @@ package struct StartFailure: Error, Sendable, CustomStringConvertible {
                     if errno == EINTR || errno == ECONNABORTED { continue }
                     break
                 }
-                _ = line.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+                _ = line.withUnsafeBytes {
+                    send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                }
                 close(connection)
                 answered += 1
             }

@@ -24,7 +24,9 @@ extension NeighborTable {
         // struct ndtmsg { u8 ndtm_family; u8 pad1; u16 pad2; }: AF_UNSPEC, every table.
         let request = [UInt8](repeating: 0, count: Self.tableHeaderSize)
         try socket.request(type: Self.getNeighborTable, flags: Netlink.dumpFlag, payload: request) { header, payload in
-            guard header.type == Self.newNeighborTable, let limit = Self.gcThresh3(ofTableMessage: payload) else { return }
+            guard header.type == Self.newNeighborTable, let limit = Self.gcThresh3(ofTableMessage: payload) else {
+                return
+            }
             limits.append(limit)
         }
         return limits.min()

@@ -87,9 +87,11 @@ package final class QueryServer: Service {
         let makeChild: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             // Runs on the connection's event loop: the credentials (SO_PEERCRED, SO_PEERGROUPS)
             // are read from its descriptor before anything else happens on it.
-            let peer = (try? channel.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
-                PeerCredentials.read(descriptor: $0)
-            }) ?? nil
+            let operations = channel.pipeline.syncOperations
+            let peer =
+                (try? operations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
+                    PeerCredentials.read(descriptor: $0)
+                }) ?? nil
             return channel.eventLoop.makeCompletedFuture { try self.accept(channel, peer: peer) }
         }
 
