@@ -30,7 +30,10 @@ struct DeploymentTests {
             let environment = ProcessInfo.processInfo.environment
             let binaries =
                 try environment["PROBED_DEPLOY_BIN_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? Lab.binDirectory.path
-            let work = "/tmp/probed-deploy-\(getpid())"
+            // One directory per checkout, emptied by each run: no package is left behind per run.
+            let checkout = Lab.root.path.map { $0.isLetter || $0.isNumber ? $0 : "-" }
+            let work = "/tmp/probed-deploy\(String(checkout))"
+            try? FileManager.default.removeItem(atPath: work)
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
             let script = Lab.root.appendingPathComponent("packaging/build-deb.sh").path
             let built = try Lab.runChecked(
