@@ -17,7 +17,7 @@
 # Contents: /usr/sbin/probed, /usr/bin/probectl, /lib/systemd/system/probed.{service,socket},
 # /usr/lib/sysusers.d/probed.conf, /etc/probed/probed.yaml (a conffile), the man pages, and
 # /usr/share/doc/probed/ with the copyright and the examples (the ping_group_range sysctl
-# snippet, the raw-socket drop-in and their README). Prints the path of the .deb.
+# snippet, the ping-socket drop-in and their README). Prints the path of the .deb.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -93,7 +93,7 @@ doc="$stage/usr/share/doc/probed"
 install -D -m 0644 "$packaging/debian/copyright" "$doc/copyright"
 install -D -m 0644 "$packaging/sysctl.d/60-probed.conf" "$doc/examples/60-probed.conf"
 install -D -m 0644 "$packaging/sysctl.d/README" "$doc/examples/README"
-install -D -m 0644 "$packaging/systemd/probed-raw-sockets.conf" "$doc/examples/probed-raw-sockets.conf"
+install -D -m 0644 "$packaging/systemd/probed-ping-sockets.conf" "$doc/examples/probed-ping-sockets.conf"
 find "$stage/usr/share/man" -type f -exec chmod 0644 {} +
 find "$stage" -type d -exec chmod 0755 {} +
 

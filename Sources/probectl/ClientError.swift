@@ -36,6 +36,9 @@ struct ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     let code: Code
     /// The message, without the `probectl: ` prefix.
     let message: String
+    /// The daemon's answer line that caused it, exactly as received (without its line feed), for
+    /// a refusal; `--json` prints it instead of the message.
+    var answerLine: [UInt8]? = nil
 
     var description: String { message }
 
@@ -91,7 +94,7 @@ struct ClientError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// An error answer that belongs to no request: the daemon refused the connection as a whole
     /// (for example `overloaded` when it serves `limits.max_connections` already).
-    static func refused(path: String, code: String, message: String) -> ClientError {
-        ClientError(code: .refused, message: "probed at \(path) refused the connection: \(code): \(message)")
+    static func refused(path: String, code: String, message: String, line: [UInt8]? = nil) -> ClientError {
+        ClientError(code: .refused, message: "probed at \(path) refused the connection: \(code): \(message)", answerLine: line)
     }
 }

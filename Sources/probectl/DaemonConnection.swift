@@ -199,7 +199,8 @@ final class DaemonConnection {
                 throw .refused(
                     path: path,
                     code: object["error"]?["code"]?.stringValue ?? "?",
-                    message: object["error"]?["message"]?.stringValue ?? "(no message)"
+                    message: object["error"]?["message"]?.stringValue ?? "(no message)",
+                    line: Array(line)
                 )
             }
             throw .protocolViolation("an answer without an id")

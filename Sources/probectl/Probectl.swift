@@ -31,11 +31,18 @@ struct Probectl: ParsableCommand {
     /// Runs the command, with probectl's exit statuses: usage errors and every other failure exit
     /// with 2 (ArgumentParser's default for usage errors is 64).
     static func main() {
+        var parsed: (any ParsableCommand)?
         do {
             var command = try parseAsRoot()
+            parsed = command
             try command.run()
         } catch let error as ClientError {
-            Console.error(error.description)
+            // --json: a refusal of the whole connection is printed as the daemon sent it.
+            if let line = error.answerLine, (parsed as? any ProbectlSubcommand)?.root.global.json == true {
+                Console.line(bytes: line)
+            } else {
+                Console.error(error.description)
+            }
             Glibc.exit(2)
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)

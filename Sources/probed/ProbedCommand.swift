@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import Logging
 import ProbeConfig
 import ProbeCore
@@ -23,7 +24,7 @@ struct ProbedCommand: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (overrides log.level).")
     var logLevel: String?
 
-    @Flag(name: .long, help: "Validate the configuration, print the result and exit (0 valid, 1 invalid).")
+    @Flag(name: .long, help: "Validate the configuration, print the result and exit (0 valid, 78 invalid).")
     var checkConfig = false
 
     func run() async throws {
@@ -39,9 +40,12 @@ struct ProbedCommand: AsyncParsableCommand {
         do {
             configuration = try source.load()
         } catch {
-            FileHandle.standardError.write(Data("probed: invalid configuration: \(error)\n".utf8))
-            SystemdNotifier().status("failed: invalid configuration: \(error)")
-            throw ExitCode(1)
+            if checkConfig {
+                FileHandle.standardError.write(Data("probed: invalid configuration: \(error)\n".utf8))
+                throw ExitCode(StartFailure.Code.configuration.exitStatus)
+            }
+            Self.bootstrapLogging(level: level ?? .info)
+            Self.fail(StartFailure(error), logger: Logger(label: "probed"))
         }
         if checkConfig {
             if !source.required, access(source.configurationPath, F_OK) != 0 {
@@ -62,16 +66,33 @@ struct ProbedCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("probed: cannot create \(Configuration.Socket().path) here; listening on \(effective.socket.path)\n".utf8))
         }
 
-        StandardErrorLogHandler.level.withLock { $0 = effective.log.level.loggerLevel }
-        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
+        Self.bootstrapLogging(level: effective.log.level)
         let logger = Logger(label: "probed")
         let daemon = ProbeDaemon(source: source, configuration: effective, logger: logger)
         do {
             try await daemon.run()
         } catch {
-            logger.critical("probed cannot run: \(error)")
-            throw ExitCode(1)
+            Self.fail(StartFailure(error), logger: logger)
         }
+    }
+
+    /// Sends log records to standard error (with journald priorities under systemd) at `level`.
+    static func bootstrapLogging(level: Configuration.LogLevel) {
+        StandardErrorLogHandler.level.withLock { $0 = level.loggerLevel }
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
+    }
+
+    /// Ends a start that failed: logs why and what to do (critical), tells systemd (`STATUS=`),
+    /// answers the clients already waiting on an inherited socket, and exits with the failure's
+    /// status (78 configuration, 77 no ICMP access, 1 otherwise).
+    static func fail(_ failure: StartFailure, logger: Logger) -> Never {
+        logger.critical("\(failure.line)")
+        let notifier = SystemdNotifier()
+        notifier.status(failure.status)
+        if failure.code != .other {
+            failure.answerWaitingClients(on: notifier.listenDescriptors())
+        }
+        Glibc.exit(failure.code.exitStatus)
     }
 
     /// Whether this process may create a socket at `path`: its directory is writable, or missing

@@ -241,7 +241,8 @@ struct DaemonRobustnessTests {
             let path = "\(directory)/bad.yaml"
             try yaml.write(toFile: path, atomically: true, encoding: .utf8)
             let (status, output) = try lab.run(nil, [try Lab.probedBinary.path, "--config", path, "--check-config"])
-            #expect(status == 1, "\(yaml) → \(status) \(output)")
+            // 78, EX_CONFIG: the status a start with this file exits with.
+            #expect(status == 78, "\(yaml) → \(status) \(output)")
             #expect(output.contains(key), "\(yaml) → \(output)")
             #expect(output.contains(":2:") || output.contains(":1:"), "the line is named: \(output)")
         }
@@ -261,10 +262,11 @@ struct DaemonRobustnessTests {
             waitForReady: false
         )
         let termination = try await daemon.process.waitForExit(timeout: .seconds(10))
-        #expect(termination == .exited(1))
+        // 77, EX_NOPERM: the unit's RestartPreventExitStatus= keeps systemd from retrying it.
+        #expect(termination == .exited(77))
         #expect(daemon.process.errorOutput.contains("net.ipv4.ping_group_range"))
         #expect(daemon.process.errorOutput.contains("CAP_NET_RAW"))
         let status = daemon.notifications.drain().compactMap { $0.fields["STATUS"] }
-        #expect(status.contains { $0.hasPrefix("failed:") }, "STATUS= says why: \(status)")
+        #expect(status.contains { $0.hasPrefix("failed (exit 77):") }, "STATUS= says why: \(status)")
     }
 }

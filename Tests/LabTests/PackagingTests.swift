@@ -23,7 +23,7 @@ struct PackagingTests {
     static let packaging = Lab.root.appendingPathComponent("packaging")
     static let service = packaging.appendingPathComponent("systemd/probed.service")
     static let socket = packaging.appendingPathComponent("systemd/probed.socket")
-    static let rawSocketsDropIn = packaging.appendingPathComponent("systemd/probed-raw-sockets.conf")
+    static let pingSocketsDropIn = packaging.appendingPathComponent("systemd/probed-ping-sockets.conf")
     static let manPages = ["probed.8", "probectl.1", "probed.yaml.5"].map {
         Lab.root.appendingPathComponent("docs/man/\($0)")
     }
@@ -34,13 +34,13 @@ struct PackagingTests {
         let root = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         // verify loads the targets the units name and checks that ExecStart= and ExecReload= exist:
-        // a root with the system's units, ours, and stubs of /usr/sbin/probed and /bin/kill.
+        // a root with the system's units, ours, and stubs of /usr/sbin/probed and /bin/sh.
         try FileManager.default.createDirectory(atPath: "\(root)/lib/systemd", withIntermediateDirectories: true)
         try Lab.runChecked(nil, ["cp", "-a", "/lib/systemd/system", "\(root)/lib/systemd/"])
         for unit in [Self.service, Self.socket] {
             try Lab.runChecked(nil, ["cp", unit.path, "\(root)/lib/systemd/system/"])
         }
-        for stub in ["usr/sbin/probed", "bin/kill"] {
+        for stub in ["usr/sbin/probed", "bin/sh"] {
             try Self.writeExecutable("\(root)/\(stub)", "#!/bin/sh\nexit 0\n")
         }
 
@@ -51,7 +51,7 @@ struct PackagingTests {
         #expect(output.isEmpty, "systemd-analyze verify: \(output)")
     }
 
-    @Test("systemd-analyze security rates the service at most 2.0, also with the raw-socket drop-in")
+    @Test("systemd-analyze security rates the service at most 2.0, and the ping-socket drop-in lowers it")
     func exposure() throws {
         try Self.requireAvailable()
         let shipped = try Self.exposure(["--no-pager", Self.service.path])
@@ -63,11 +63,14 @@ struct PackagingTests {
         try FileManager.default.createDirectory(atPath: "\(root)/lib/systemd/system", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: dropIns, withIntermediateDirectories: true)
         try Lab.runChecked(nil, ["cp", Self.service.path, Self.socket.path, "\(root)/lib/systemd/system/"])
-        try Lab.runChecked(nil, ["cp", Self.rawSocketsDropIn.path, "\(dropIns)/"])
-        let withRawSockets = try Self.exposure(["--no-pager", "--root=\(root)", "probed.service"])
-        #expect(withRawSockets <= Self.maximumExposure, "probed.service with CAP_NET_RAW: exposure \(withRawSockets)")
-        // The drop-in must really apply (it grants a capability, so the score rises).
-        #expect(withRawSockets > shipped, "the drop-in did not change the exposure (\(shipped))")
+        try Lab.runChecked(nil, ["cp", Self.pingSocketsDropIn.path, "\(dropIns)/"])
+        let pingSocketsOnly = try Self.exposure(["--no-pager", "--root=\(root)", "probed.service"])
+        // The drop-in must really apply: it takes CAP_NET_RAW and AF_PACKET away, so the score falls.
+        #expect(pingSocketsOnly < shipped, "the drop-in did not lower the exposure (\(shipped) → \(pingSocketsOnly))")
+        // The shipped unit grants CAP_NET_RAW and AF_PACKET (Debian's ping_group_range admits no group).
+        let shippedReport = try Lab.runChecked(nil, ["systemd-analyze", "security", "--offline=true", "--no-pager", Self.service.path])
+        #expect(shippedReport.contains("✗ AmbientCapabilities="), "the shipped unit must grant CAP_NET_RAW (ambient)")
+        #expect(shippedReport.contains("✗ RestrictAddressFamilies=~AF_PACKET"), "the shipped unit must allow AF_PACKET")
     }
 
     @Test("every man page renders without a warning", arguments: PackagingTests.manPages)
@@ -174,7 +177,7 @@ extension PackagingTests {
         "/usr/share/doc/probed/copyright",
         "/usr/share/doc/probed/examples/60-probed.conf",
         "/usr/share/doc/probed/examples/README",
-        "/usr/share/doc/probed/examples/probed-raw-sockets.conf",
+        "/usr/share/doc/probed/examples/probed-ping-sockets.conf",
     ]
 
     /// The symlinks by which `deb-systemd-helper enable` enables the units.

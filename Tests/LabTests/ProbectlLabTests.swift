@@ -85,6 +85,34 @@ struct ProbectlLabTests {
         }
     }
 
+    /// A connection the daemon refuses (`socket.allowed_uids`): `--json` prints the daemon's line
+    /// exactly as it came, and the exit status is 2.
+    @Test func jsonPrintsARefusalAsItCame() async throws {
+        let lab = try Lab.required
+        let configuration = labPolicy + "\nsocket:\n  mode: \"0666\"\n  allowed_uids: [4242]\n"
+        let daemon = try await ProbedProcess(in: lab.dut, configuration: configuration)
+        // The directory is the test's (0755): others may reach the socket inside it.
+        let result = try Lab.run(
+            nil,
+            ["setpriv", "--reuid=4243", "--regid=4243", "--clear-groups", try Lab.probectlBinary.path, "--socket", daemon.socketPath, "--json", "check", "127.0.0.1"],
+            timeout: .seconds(30))
+        #expect(result.status == 2, "\(result.output)")
+        let lines = result.output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count == 2 && lines[1].isEmpty, "one line on stdout, nothing on stderr: \(result.output)")
+        let prefix = #"{"id":null,"ok":false,"error":{"code":"not_allowed","message":"peer pid "#
+        #expect(lines[0].hasPrefix(prefix) && lines[0].hasSuffix(#" uid 4243 gid 4243 is not allowed by socket.allowed_uids/allowed_gids"}}"#), "\(lines[0])")
+        #expect(try await daemon.stop() == .exited(0))
+
+        // Without --json: the person's sentence on standard error.
+        let daemon2 = try await ProbedProcess(in: lab.dut, configuration: configuration)
+        let human = try Lab.run(
+            nil,
+            ["setpriv", "--reuid=4243", "--regid=4243", "--clear-groups", try Lab.probectlBinary.path, "--socket", daemon2.socketPath, "check", "127.0.0.1"])
+        #expect(human.status == 2)
+        #expect(human.output.hasPrefix("probectl: probed at \(daemon2.socketPath) refused the connection: not_allowed: peer pid "), "\(human.output)")
+        #expect(try await daemon2.stop() == .exited(0))
+    }
+
     @Test func aDaemonThatIsNotRunningIsNamed() throws {
         let result = try probectl(nil, ["check", "127.0.0.1"], socket: "/tmp/probed-nowhere.sock")
         #expect(result.status == 2)

@@ -100,6 +100,39 @@ struct SystemdLabTests {
         #expect(status.st_mode & S_IFMT == S_IFSOCK)
     }
 
+    /// A start that cannot succeed (here an invalid file) under socket activation: exit 78, and the
+    /// client already waiting gets the reason as an `unavailable` line instead of hanging (which
+    /// would make systemd start the service again and again for it).
+    @Test func aBrokenConfigurationExits78AndAnswersTheWaitingClient() async throws {
+        let lab = try Lab.required
+        let directory = "/tmp/probed-broken-\(getpid())"
+        mkdir(directory, 0o755)
+        defer { _ = try? lab.run(nil, ["rm", "-rf", directory]) }
+        let path = "\(directory)/probed.sock"
+        let configuration = "\(directory)/probed.yaml"
+        try (labPolicy + "\nprobe:\n  timeout_ms: zero\n").write(toFile: configuration, atomically: true, encoding: .utf8)
+        let notifications = try NotifySocket()
+        let command = [
+            "systemd-socket-activate", "-l", path, "-E", "NOTIFY_SOCKET=\(notifications.path)", "-E", "JOURNAL_STREAM=8:1",
+            try Lab.probedBinary.path, "--config", configuration,
+        ]
+        let activator = try LabProcess.start(lab.dut, ["sh", "-c", #"exec "$0" "$@" 2>&1"#] + command)
+        _ = try await activator.waitForLine(containing: "Listening on")
+        let client = try DaemonClient(path: path)
+        let refusal = try #require(try client.readJSON(timeout: .seconds(10)), "no answer: \(activator.lines)")
+        #expect(refusal["id"] == .null)
+        #expect(refusal["error"]?["code"]?.stringValue == "unavailable", "\(refusal)")
+        let message = refusal["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("probe.timeout_ms") && message.contains("exit status 78"), "\(message)")
+        #expect(try client.isClosedByPeer())
+        // systemd-socket-activate execs the daemon: its exit status is the daemon's.
+        #expect(try await activator.waitForExit() == .exited(78))
+        // The journal line is critical (priority 2) and says what to do.
+        #expect(activator.lines.contains { $0.hasPrefix("<2>probed cannot run: invalid configuration:") && $0.contains("--check-config") }, "\(activator.lines)")
+        let status = notifications.drain().compactMap { $0.fields["STATUS"] }
+        #expect(status.contains { $0.hasPrefix("failed (exit 78): invalid configuration:") }, "STATUS=: \(status)")
+    }
+
     @Test func journalPrioritiesWhenJournalStreamIsSet() async throws {
         let lab = try Lab.required
         let journal = try await ProbedProcess(in: lab.dut, configuration: labPolicy, environment: ["JOURNAL_STREAM": "8:12345"])

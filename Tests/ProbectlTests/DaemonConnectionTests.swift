@@ -93,6 +93,9 @@ import Testing
         let error = #expect(throws: ClientError.self) { _ = try connection.send(.info) }
         #expect(error?.code == .refused)
         #expect(error?.message == "probed at \(server.path) refused the connection: overloaded: too many connections")
+        // Kept byte for byte, for --json.
+        let sent = Response.error(.overloaded("too many connections"), id: .null).encoded().dropLast()
+        #expect(error?.answerLine == Array(sent))
     }
 
     @Test func anAnswerToNoRequestIsAProtocolViolation() throws {

@@ -123,7 +123,9 @@ package final class EchoEngine: Sendable {
         // Bounded by half the neighbour table, and by the send buffer, where each echo to an
         // unresolved on-link target waits (about 1 KiB of buffer accounting each).
         let sendBuffer = sockets.compactMap { $0?.sendBufferBytes }.min() ?? 0
-        initial.maxOnLinkInFlight = max(16, min(NeighborTable.onLinkProbeBudget(), sendBuffer / 1024))
+        // gc_thresh3 comes through rtnetlink: /proc/sys is hidden under the shipped unit.
+        let tableBudget = NeighborTable.onLinkProbeBudget(gcThresh3: (try? neighbors?.gcThresh3()) ?? nil)
+        initial.maxOnLinkInFlight = max(16, min(tableBudget, sendBuffer / 1024))
         if let prefixes = try? neighbors?.linkPrefixes() { initial.linkPrefixes = prefixes }
         if configuration.neighborSolicit { initial.openSolicitor(logger: logger) }
         self.onLinkProbeBudget = initial.maxOnLinkInFlight

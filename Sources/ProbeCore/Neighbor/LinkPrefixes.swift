@@ -75,21 +75,4 @@ extension NeighborTable {
         }
         return LinkPrefixes(prefixes, interfaces: interfaces)
     }
-
-    /// Half of the smaller `gc_thresh3` of the two families (the neighbour table's hard bound),
-    /// read in the calling thread's network namespace; 512 when it cannot be read.
-    package static func onLinkProbeBudget() -> Int {
-        func read(_ path: String) -> Int? {
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { return nil }
-            defer { close(descriptor) }
-            var bytes = [UInt8](repeating: 0, count: 32)
-            let count = Glibc.read(descriptor, &bytes, bytes.count)
-            guard count > 0 else { return nil }
-            return Int(String(decoding: bytes[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        let limits = [read("/proc/sys/net/ipv4/neigh/default/gc_thresh3"), read("/proc/sys/net/ipv6/neigh/default/gc_thresh3")]
-            .compactMap { $0 }
-        return max(16, (limits.min() ?? 1024) / 2)
-    }
 }

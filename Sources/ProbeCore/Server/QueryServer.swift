@@ -89,17 +89,14 @@ package final class QueryServer: Service {
             // costs at most this, one read burst and its probes' answers.
             .childChannelOption(.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: 32 * 1024, high: 128 * 1024))
         let makeChild: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
-            let credentials: EventLoopFuture<PeerCredentials?>
-            if let provider = channel as? any SocketOptionProvider {
-                credentials = provider.unsafeGetSocketOption(level: .socket, name: .init(rawValue: SO_PEERCRED))
-                    .map { (peer: cprobe_ucred) -> PeerCredentials? in PeerCredentials(pid: peer.pid, uid: peer.uid, gid: peer.gid) }
-                    .recover { _ in nil }
-            } else {
-                credentials = channel.eventLoop.makeSucceededFuture(nil)
-            }
-            return credentials.flatMapThrowing { peer in
-                try self.accept(channel, peer: peer)
-            }
+            // Runs on the connection's event loop: the credentials (SO_PEERCRED, SO_PEERGROUPS)
+            // are read from its descriptor before anything else happens on it.
+            let operations = channel.pipeline.syncOperations
+            let peer =
+                (try? operations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
+                    PeerCredentials.read(descriptor: $0)
+                }) ?? nil
+            return channel.eventLoop.makeCompletedFuture { try self.accept(channel, peer: peer) }
         }
 
         let serverChannel: NIOAsyncChannel<Connection, Never>
