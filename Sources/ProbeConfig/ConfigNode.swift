@@ -105,6 +105,18 @@ struct ConfigNode {
         }
     }
 
+    /// One of the names of `Choice`'s cases (`log.level`, `probe.neighbor_solicit`); any other
+    /// text is an invalid value whose message lists them.
+    func choice<Choice: RawRepresentable & CaseIterable>(of _: Choice.Type) throws(ConfigurationError) -> Choice
+    where Choice.RawValue == String {
+        let names = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+        let text = try string("one of \(names)")
+        guard let value = Choice(rawValue: text) else {
+            throw error(.invalidValue, "must be one of \(names) (got \(quoted(text)))")
+        }
+        return value
+    }
+
     /// Any non-null scalar's text. `what` describes the value in the message (`a string`, `a path`).
     func string(_ what: String = "a string") throws(ConfigurationError) -> String {
         guard case .scalar(let scalar) = node, !isNull else {

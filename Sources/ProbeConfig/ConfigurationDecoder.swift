@@ -162,12 +162,7 @@ struct ConfigurationDecoder {
             try node.integer(in: Bounds.neighborMaxAgeSeconds)
         }
         try mapping.read("neighbor_solicit", into: &probe.neighborSolicit) { node throws(ConfigurationError) in
-            let names = Configuration.NeighborSolicit.allCases.map(\.rawValue).joined(separator: ", ")
-            let text = try node.string("one of \(names)")
-            guard let value = Configuration.NeighborSolicit(rawValue: text) else {
-                throw node.error(.invalidValue, "must be one of \(names) (got \(quoted(text)))")
-            }
-            return value
+            try node.choice(of: Configuration.NeighborSolicit.self)
         }
         try mapping.read("ipv6", into: &probe.ipv6) { node throws(ConfigurationError) in try node.bool() }
         return probe
@@ -230,12 +225,7 @@ struct ConfigurationDecoder {
         let mapping = try node.mapping(keys: ["level"], what: "a mapping of log settings")
         var log = Configuration.Log()
         try mapping.read("level", into: &log.level) { node throws(ConfigurationError) in
-            let names = Configuration.LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
-            let text = try node.string("one of \(names)")
-            guard let level = Configuration.LogLevel(rawValue: text) else {
-                throw node.error(.invalidValue, "must be one of \(names) (got \(quoted(text)))")
-            }
-            return level
+            try node.choice(of: Configuration.LogLevel.self)
         }
         return log
     }
