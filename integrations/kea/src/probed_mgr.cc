@@ -1,0 +1,222 @@
+#include <config.h>  // Kea's build configuration; its headers require it first
+
+#include "probed_mgr.h"
+
+#include "probed_log.h"
+
+#include <asiolink/io_service_mgr.h>
+#include <dhcpsrv/cfgmgr.h>
+#include <dhcpsrv/shared_network.h>
+#include <dhcpsrv/subnet.h>
+#include <hooks/parking_lots.h>
+#include <stats/stats_mgr.h>
+#include <util/multi_threading_mgr.h>
+
+namespace probed_kea {
+
+using isc::dhcp::ConstHostPtr;
+using isc::dhcp::Lease4Ptr;
+using isc::dhcp::Pkt4Ptr;
+using isc::hooks::CalloutHandle;
+using isc::hooks::ParkingLotHandlePtr;
+
+namespace {
+
+constexpr char critical_section_name[] = "PROBED";
+
+/// True when a user-context holds {"probed": {"enable": false}}.
+bool disabledIn(const isc::data::ConstElementPtr& context) {
+    if (!context || context->getType() != isc::data::Element::map) {
+        return false;
+    }
+    auto const probed = context->get("probed");
+    if (!probed || probed->getType() != isc::data::Element::map) {
+        return false;
+    }
+    auto const enable = probed->get("enable");
+    return enable && enable->getType() == isc::data::Element::boolean && !enable->boolValue();
+}
+
+void count(const std::string& statistic) {
+    isc::stats::StatsMgr::instance().addValue(statistic, static_cast<int64_t>(1));
+}
+
+/// Sets offer_address_in_use on the parked query's callout handle, OR-ed with what another
+/// hook may already have set, then unparks the query.
+void release(const Pkt4Ptr& query, const ParkingLotHandlePtr& parking_lot, bool in_use) {
+    auto const handle = query->getCalloutHandle();
+    bool already = false;
+    try {
+        handle->getArgument("offer_address_in_use", already);
+    } catch (const std::exception&) {
+        already = false;  // not set yet
+    }
+    handle->setArgument("offer_address_in_use", already || in_use);
+    parking_lot->unpark(query);
+}
+
+}  // namespace
+
+ProbedMgr::ProbedMgr(ProbedConfig config) : config_(std::move(config)), io_service_(new isc::asiolink::IOService()) {
+    ProbedClient::Options options;
+    options.socket = config_.socket;
+    options.timeout_ms = config_.timeout_ms;
+    options.max_age_ms = config_.max_age_ms;
+    client_ = ProbedClient::create(io_service_, options);
+}
+
+ProbedMgr::~ProbedMgr() {
+    stop();
+}
+
+void ProbedMgr::start() {
+    if (started_) {
+        return;
+    }
+    started_ = true;
+    auto& mt = isc::util::MultiThreadingMgr::instance();
+    if (mt.getMode()) {
+        thread_pool_ = std::make_unique<isc::asiolink::IoServiceThreadPool>(io_service_, 1, true);
+        // Kea pauses its packet threads around reconfiguration; the I/O thread pauses with them
+        // so that no offer is unparked meanwhile.
+        auto* pool = thread_pool_.get();
+        mt.addCriticalSectionCallbacks(
+            critical_section_name, [pool]() { pool->checkPausePermissions(); }, [pool]() { pool->pause(); },
+            [pool]() { pool->run(); });
+        thread_pool_->run();
+        LOG_INFO(probed_logger, PROBED_STARTED).arg("one I/O thread");
+    } else {
+        isc::asiolink::IOServiceMgr::instance().registerIOService(io_service_);
+        registered_ = true;
+        LOG_INFO(probed_logger, PROBED_STARTED).arg("polled by the main thread");
+    }
+    client_->start();
+}
+
+void ProbedMgr::stop() {
+    if (thread_pool_) {
+        isc::util::MultiThreadingMgr::instance().removeCriticalSectionCallbacks(critical_section_name);
+        thread_pool_->stop();
+        thread_pool_.reset();
+    }
+    if (client_) {
+        client_->stop();
+    }
+    if (registered_) {
+        isc::asiolink::IOServiceMgr::instance().unregisterIOService(io_service_);
+        registered_ = false;
+    }
+}
+
+std::string ProbedMgr::skipReason(const Lease4Ptr& lease, const Lease4Ptr& old_lease, const ConstHostPtr& host) const {
+    if (host && host->getIPv4Reservation() == lease->addr_) {
+        return "reserved address";
+    }
+    if (old_lease && old_lease->addr_ == lease->addr_ && old_lease->belongsToClient(lease->hwaddr_, lease->client_id_) &&
+        !old_lease->expired()) {
+        return "the client's own lease";
+    }
+    auto const subnet =
+        isc::dhcp::CfgMgr::instance().getCurrentCfg()->getCfgSubnets4()->getBySubnetId(lease->subnet_id_);
+    if (subnet) {
+        if (disabledIn(subnet->getContext())) {
+            return "disabled in the subnet's user-context";
+        }
+        isc::dhcp::SharedNetwork4Ptr network;
+        subnet->getSharedNetwork(network);
+        if (network && disabledIn(network->getContext())) {
+            return "disabled in the shared network's user-context";
+        }
+    }
+    return {};
+}
+
+int ProbedMgr::lease4Offer(CalloutHandle& handle) {
+    auto const status = handle.getStatus();
+    if (status == CalloutHandle::NEXT_STEP_DROP || status == CalloutHandle::NEXT_STEP_SKIP) {
+        return 0;
+    }
+    Pkt4Ptr query;
+    Lease4Ptr lease;
+    ParkingLotHandlePtr parking_lot;
+    bool referenced = false;
+    try {
+        handle.getArgument("query4", query);
+        isc::dhcp::Lease4CollectionPtr leases;
+        handle.getArgument("leases4", leases);
+        Lease4Ptr old_lease;
+        handle.getArgument("old_lease", old_lease);
+        ConstHostPtr host;
+        handle.getArgument("host", host);
+
+        if (!query || query->getType() != isc::dhcp::DHCPDISCOVER || !leases || leases->empty()) {
+            return 0;  // nothing offered, or a reused lease: nothing to check
+        }
+        lease = leases->front();
+        if (std::string const reason = skipReason(lease, old_lease, host); !reason.empty()) {
+            LOG_DEBUG(probed_logger, probed_dbg_offer, PROBED_SKIPPED)
+                .arg(query->getLabel())
+                .arg(lease->addr_.toText())
+                .arg(reason);
+            count("probed-skipped");
+            return 0;
+        }
+        parking_lot = handle.getParkingLotHandlePtr();
+        if (!parking_lot) {
+            return 0;  // the server does not park this packet
+        }
+        parking_lot->reference(query);
+        referenced = true;
+        handle.setStatus(CalloutHandle::NEXT_STEP_PARK);
+        count("probed-checks");
+
+        std::string address = lease->addr_.toText();
+        std::string label = query->getLabel();
+        OnUnknown const on_unknown = config_.on_unknown;
+        client_->check(address, [query, parking_lot, address, label, on_unknown](const Verdict& verdict) {
+            bool in_use = false;
+            switch (verdict.state) {
+            case Verdict::State::in_use:
+                in_use = true;
+                LOG_WARN(probed_logger, PROBED_DECLINE)
+                    .arg(label)
+                    .arg(address)
+                    .arg(verdict.evidence)
+                    .arg(verdict.mac.empty() ? std::string() : ", mac " + verdict.mac);
+                count("probed-declined");
+                break;
+            case Verdict::State::free:
+                LOG_DEBUG(probed_logger, probed_dbg_offer, PROBED_FREE).arg(label).arg(address).arg(verdict.evidence);
+                break;
+            case Verdict::State::unknown:
+                if (on_unknown == OnUnknown::decline) {
+                    in_use = true;
+                    LOG_WARN(probed_logger, PROBED_FAIL_CLOSED).arg(label).arg(address).arg(verdict.reason);
+                    count("probed-fail-closed");
+                } else {
+                    LOG_WARN(probed_logger, PROBED_FAIL_OPEN).arg(label).arg(address).arg(verdict.reason);
+                    count("probed-fail-open");
+                }
+                break;
+            }
+            try {
+                release(query, parking_lot, in_use);
+            } catch (const std::exception& ex) {
+                LOG_ERROR(probed_logger, PROBED_OFFER_FAILED).arg(label).arg(address).arg(ex.what());
+            }
+        });
+    } catch (const std::exception& ex) {
+        LOG_ERROR(probed_logger, PROBED_OFFER_FAILED)
+            .arg(query ? query->getLabel() : std::string("<no query>"))
+            .arg(lease ? lease->addr_.toText() : std::string("<no lease>"))
+            .arg(ex.what());
+        if (referenced) {
+            parking_lot->dereference(query);
+            handle.setStatus(CalloutHandle::NEXT_STEP_CONTINUE);
+        }
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace probed_kea
