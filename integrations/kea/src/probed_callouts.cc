@@ -57,7 +57,7 @@ int multi_threading_compatible() {
 int dhcp4_srv_configured(CalloutHandle&) {
     try {
         if (mgr) {
-            mgr->start();
+            mgr->configured();
         }
     } catch (const std::exception& ex) {
         LOG_ERROR(probed_logger, PROBED_LOAD_FAILED).arg(ex.what());

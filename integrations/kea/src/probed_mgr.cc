@@ -57,40 +57,52 @@ void release(const Pkt4Ptr& query, const ParkingLotHandlePtr& parking_lot, bool 
 
 }  // namespace
 
-ProbedMgr::ProbedMgr(ProbedConfig config) : config_(std::move(config)), io_service_(new isc::asiolink::IOService()) {
-    ProbedClient::Options options;
-    options.socket = config_.socket;
-    options.timeout_ms = config_.timeout_ms;
-    options.max_age_ms = config_.max_age_ms;
-    client_ = ProbedClient::create(io_service_, options);
-}
+ProbedMgr::ProbedMgr(ProbedConfig config) : config_(std::move(config)), io_service_(new isc::asiolink::IOService()) {}
 
 ProbedMgr::~ProbedMgr() {
     stop();
 }
 
-void ProbedMgr::start() {
-    if (started_) {
+void ProbedMgr::configured() {
+    if (registered_) {
         return;
     }
-    started_ = true;
+    // Kea settles its threading mode after the hooks' dhcp4_srv_configured callouts: start
+    // from Kea's main loop, which polls this I/O service, as soon as it runs.
+    isc::asiolink::IOServiceMgr::instance().registerIOService(io_service_);
+    registered_ = true;
+    io_service_->post([this]() { start(); });
+}
+
+void ProbedMgr::start() {
+    if (client_.load()) {
+        return;
+    }
+    ProbedClient::Options options;
+    options.socket = config_.socket;
+    options.timeout_ms = config_.timeout_ms;
+    options.max_age_ms = config_.max_age_ms;
     auto& mt = isc::util::MultiThreadingMgr::instance();
     if (mt.getMode()) {
-        thread_pool_ = std::make_unique<isc::asiolink::IoServiceThreadPool>(io_service_, 1, true);
+        // One I/O thread of the hook's own, on an I/O service of its own.
+        thread_pool_ = std::make_unique<isc::asiolink::IoServiceThreadPool>(isc::asiolink::IOServicePtr(), 1, true);
         // Kea pauses its packet threads around reconfiguration; the I/O thread pauses with them
         // so that no offer is unparked meanwhile.
         auto* pool = thread_pool_.get();
         mt.addCriticalSectionCallbacks(
             critical_section_name, [pool]() { pool->checkPausePermissions(); }, [pool]() { pool->pause(); },
             [pool]() { pool->run(); });
+        auto client = ProbedClient::create(thread_pool_->getIOService(), options);
+        client->start();
+        client_.store(client);
         thread_pool_->run();
         LOG_INFO(probed_logger, PROBED_STARTED).arg("one I/O thread");
     } else {
-        isc::asiolink::IOServiceMgr::instance().registerIOService(io_service_);
-        registered_ = true;
-        LOG_INFO(probed_logger, PROBED_STARTED).arg("polled by the main thread");
+        auto client = ProbedClient::create(io_service_, options);
+        client->start();
+        client_.store(client);
+        LOG_INFO(probed_logger, PROBED_STARTED).arg("polled by Kea's main thread");
     }
-    client_->start();
 }
 
 void ProbedMgr::stop() {
@@ -99,8 +111,8 @@ void ProbedMgr::stop() {
         thread_pool_->stop();
         thread_pool_.reset();
     }
-    if (client_) {
-        client_->stop();
+    if (auto client = client_.exchange(nullptr)) {
+        client->stop();
     }
     if (registered_) {
         isc::asiolink::IOServiceMgr::instance().unregisterIOService(io_service_);
@@ -161,8 +173,9 @@ int ProbedMgr::lease4Offer(CalloutHandle& handle) {
             count("probed-skipped");
             return 0;
         }
+        auto const client = client_.load();
         parking_lot = handle.getParkingLotHandlePtr();
-        if (!parking_lot) {
+        if (!client || !parking_lot) {
             return 0;  // the server does not park this packet
         }
         parking_lot->reference(query);
@@ -173,7 +186,7 @@ int ProbedMgr::lease4Offer(CalloutHandle& handle) {
         std::string address = lease->addr_.toText();
         std::string label = query->getLabel();
         OnUnknown const on_unknown = config_.on_unknown;
-        client_->check(address, [query, parking_lot, address, label, on_unknown](const Verdict& verdict) {
+        client->check(address, [query, parking_lot, address, label, on_unknown](const Verdict& verdict) {
             bool in_use = false;
             switch (verdict.state) {
             case Verdict::State::in_use:

@@ -13,6 +13,7 @@
 #include <dhcpsrv/lease.h>
 #include <hooks/callout_handle.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -26,9 +27,11 @@ public:
     ProbedMgr(const ProbedMgr&) = delete;
     ProbedMgr& operator=(const ProbedMgr&) = delete;
 
-    /// Starts the I/O (dhcp4_srv_configured, once Kea's threading mode is settled): in
-    /// multi-threaded mode one I/O thread of the hook's own; otherwise Kea's main loop polls
-    /// the hook's I/O service. Idempotent.
+    /// dhcp4_srv_configured: registers the hook's I/O service with Kea's main loop and posts
+    /// ``start`` to it, which then runs once Kea's threading mode is settled. Idempotent.
+    void configured();
+    /// Starts the client: in multi-threaded mode on one I/O thread of the hook's own; otherwise
+    /// on the I/O service that Kea's main loop polls. Runs on Kea's main thread. Idempotent.
     void start();
     /// Stops the I/O thread and closes the connection (unload).
     void stop();
@@ -45,10 +48,10 @@ private:
 
     ProbedConfig const config_;
     isc::asiolink::IOServicePtr io_service_;
-    std::shared_ptr<ProbedClient> client_;
+    /// Set once on Kea's main thread, read by the packet threads.
+    std::atomic<std::shared_ptr<ProbedClient>> client_;
     std::unique_ptr<isc::asiolink::IoServiceThreadPool> thread_pool_;
     bool registered_ = false;
-    bool started_ = false;
 };
 
 }  // namespace probed_kea
