@@ -53,6 +53,7 @@ void release(const Pkt4Ptr& query, const ParkingLotHandlePtr& parking_lot, bool 
     }
     handle->setArgument("offer_address_in_use", already || in_use);
     parking_lot->unpark(query);
+    count("probed-released");
 }
 
 }  // namespace
@@ -161,8 +162,18 @@ int ProbedMgr::lease4Offer(CalloutHandle& handle) {
         ConstHostPtr host;
         handle.getArgument("host", host);
 
-        if (!query || query->getType() != isc::dhcp::DHCPDISCOVER || !leases || leases->empty()) {
-            return 0;  // nothing offered, or a reused lease: nothing to check
+        if (!query || query->getType() != isc::dhcp::DHCPDISCOVER || !leases) {
+            return 0;
+        }
+        if (leases->empty()) {
+            // Kea offers the client's current lease again (lease reuse, see cache-threshold):
+            // nothing new to check.
+            LOG_DEBUG(probed_logger, probed_dbg_offer, PROBED_SKIPPED)
+                .arg(query->getLabel())
+                .arg("the current lease")
+                .arg("a reused lease");
+            count("probed-skipped");
+            return 0;
         }
         lease = leases->front();
         if (std::string const reason = skipReason(lease, old_lease, host); !reason.empty()) {
