@@ -74,6 +74,9 @@ enum Perfdhcp {
     }
 
     /// Runs perfdhcp with `arguments` (after `-4 -l veth0`); `-x t` is added for timestamps.
+    ///
+    /// perfdhcp ends early once it has as many answers as the (first plus second) `-n` counts:
+    /// for 4-way exchanges give `-n N -n N`, or it stops when OFFERs and ACKs together make N.
     static func run(_ lab: Lab, root: String, _ arguments: [String], timeout: Duration = .seconds(60)) throws -> Report {
         let (status, output) = try lab.run(
             lab.dutRaw, ["chroot", root, "perfdhcp", "-4", "-l", "veth0", "-x", "t"] + arguments, timeout: timeout)

@@ -17,7 +17,7 @@ struct KeaFailureTests {
         let config = KeaConfig(name: name, probed: KeaLab.hookParameters(name, #""timeout-ms": 300, "on-unknown": "offer""#))
         try await KeaLab.withKea(root: root, config) { kea in
             try await KeaLab.waitForLog(kea, containing: "PROBED_CONNECT_FAILED")
-            let report = try Perfdhcp.run(lab, root: root, ["-b", "mac=00:0c:01:01:00:00", "-r", "20", "-R", "10", "-n", "10", "-W", "2000000"])
+            let report = try Perfdhcp.run(lab, root: root, ["-b", "mac=00:0c:01:01:00:00", "-r", "20", "-R", "10", "-n", "10", "-n", "10", "-W", "2000000"])
             #expect(report.discoverOffer.received == 10, "\(report.output)")
             #expect(report.requestAck.received == 10)
             let worst = report.discoverOffer.delays.max() ?? .infinity
@@ -39,7 +39,7 @@ struct KeaFailureTests {
                 // probed accepts the connection but answers nothing while stopped.
                 probed.signal(SIGSTOP)
                 defer { probed.signal(SIGCONT) }
-                let report = try Perfdhcp.run(lab, root: root, ["-b", "mac=00:0c:01:02:00:00", "-r", "20", "-R", "5", "-n", "5", "-W", "2000000"])
+                let report = try Perfdhcp.run(lab, root: root, ["-b", "mac=00:0c:01:02:00:00", "-r", "20", "-R", "5", "-n", "5", "-n", "5", "-W", "2000000"])
                 #expect(report.discoverOffer.received == 5, "\(report.output)")
                 for delay in report.discoverOffer.delays {
                     #expect(delay >= 200 && delay < 200 + Self.margin + 30, "DISCOVER→OFFER \(delay) ms")

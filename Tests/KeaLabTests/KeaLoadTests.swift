@@ -26,7 +26,7 @@ struct KeaLoadTests {
         let root = try KeaRoot.path()
         let pool = "198.51.100.100 - 198.51.100.249"
         let clients = 150
-        let load = ["-r", "100", "-R", "\(clients)", "-n", "\(clients)", "-W", "2000000"]
+        let load = ["-r", "100", "-R", "\(clients)", "-n", "\(clients)", "-n", "\(clients)", "-W", "2000000"]
         // Kea alone.
         let alone = try await KeaLab.withKea(root: root, KeaConfig(name: KeaLab.uniqueName("alone"), pool: pool)) { _ in
             try Perfdhcp.run(lab, root: root, ["-b", "mac=00:0c:02:01:00:00"] + load)
@@ -65,7 +65,7 @@ struct KeaLoadTests {
                 // 20 clients, 4-way exchanges, then renewals (REQUEST from bound clients).
                 let report = try Perfdhcp.run(
                     lab, root: root,
-                    ["-b", "mac=00:0c:03:01:00:00", "-r", "20", "-R", "20", "-n", "20", "-p", "4", "-f", "10", "-W", "2000000"])
+                    ["-b", "mac=00:0c:03:01:00:00", "-r", "20", "-R", "20", "-n", "20", "-n", "20", "-f", "10", "-W", "2000000"])
                 let offers = report.discoverOffer.delays
                 #expect(offers.count == 20, "\(report.output)")
                 // Silent pool addresses: every offer waits for probed's 300 ms verdict...
@@ -105,7 +105,7 @@ struct KeaLoadTests {
                     // 200 clients within 0.2 s, full DORA; every offer waits ~300 ms for probed.
                     let report = try Perfdhcp.run(
                         lab, root: root,
-                        ["-b", "mac=00:0c:04:01:00:00", "-r", "1000", "-R", "200", "-n", "200", "-W", "3000000"],
+                        ["-b", "mac=00:0c:04:01:00:00", "-r", "1000", "-R", "200", "-n", "200", "-n", "200", "-W", "3000000"],
                         timeout: .seconds(60))
                     let active = try kea.activeLeases()
                     let declined = try kea.declinedAddresses()
