@@ -87,4 +87,25 @@ struct KeaFailureTests {
             }
         }
     }
+
+    /// Kea's config-reload unloads and reloads the hook (inside Kea's critical section): the new
+    /// instance connects again and checks the next offer.
+    @Test func configReloadKeepsChecking() async throws {
+        let lab = try Lab.required
+        let root = try KeaRoot.path()
+        let name = KeaLab.uniqueName("reload")
+        try await KeaLab.withProbed(root: root, name: name) { _ in
+            try await KeaLab.withKea(root: root, KeaConfig(name: name, probed: KeaLab.hookParameters(name))) { kea in
+                try await KeaLab.waitForLog(kea, containing: "PROBED_CONNECTED")
+                let answer = try kea.command(#"{"command": "config-reload"}"#)
+                #expect(answer["result"]?.intValue == 0, "\(answer)")
+                try await KeaLab.waitForLog(kea, containing: "PROBED_UNLOAD")
+                try await KeaLab.waitForLog(kea, containing: "PROBED_CONNECTED", count: 2)
+                try await KeaLab.withEchoSquatter(KeaSquatterTests.first) { () async throws in
+                    let outcome = try Udhcpc.lease(lab, root: root)
+                    #expect(outcome.address == KeaSquatterTests.second, "udhcpc: \(outcome.output)")
+                }
+            }
+        }
+    }
 }
