@@ -184,10 +184,23 @@ int ProbedMgr::lease4Offer(CalloutHandle& handle) {
             count("probed-skipped");
             return 0;
         }
-        auto const client = client_.load();
         parking_lot = handle.getParkingLotHandlePtr();
-        if (!client || !parking_lot) {
+        if (!parking_lot) {
             return 0;  // the server does not park this packet
+        }
+        auto const client = client_.load();
+        if (!client) {
+            // Kea's main loop has not started the client yet (the first moments after start).
+            std::string const reason = "the hook is not started yet";
+            if (config_.on_unknown == OnUnknown::decline) {
+                LOG_WARN(probed_logger, PROBED_FAIL_CLOSED).arg(query->getLabel()).arg(lease->addr_.toText()).arg(reason);
+                count("probed-fail-closed");
+                handle.setStatus(CalloutHandle::NEXT_STEP_DROP);  // no offer; the client asks again
+            } else {
+                LOG_WARN(probed_logger, PROBED_FAIL_OPEN).arg(query->getLabel()).arg(lease->addr_.toText()).arg(reason);
+                count("probed-fail-open");
+            }
+            return 0;
         }
         parking_lot->reference(query);
         referenced = true;
