@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import ProbeProtocol
 import LabSupport
 import Testing
 
