@@ -117,8 +117,8 @@ kea_section() {
     echo "Kea $(chroot "$KEA_ROOT" dpkg-query -W -f '${Version}' kea-dhcp4-server) (4 threads) in the lab, perfdhcp as a relay: $KEA_CLIENTS clients at $KEA_RATE"
     echo "DISCOVERs/s, 4-way exchanges; the DISCOVER→OFFER half measured from perfdhcp's timestamps. Pool"
     echo "addresses never answer (probed's and ping_check's waits are full). OFFERs/s: OFFERs over the time from"
-    echo "the first DISCOVER to the last OFFER (so a 100 ms wait shows as a slightly lower rate). probed: release"
-    echo "build. $REPS repetitions; median (min–max); the goals compare medians."
+    echo "the first DISCOVER to the last OFFER (so a 100 ms wait shows as a slightly lower rate). probed:"
+    echo "$([[ -z $BIN_DIR ]] && echo "release build" || echo "binaries from $BIN_DIR"). $REPS repetitions; median (min–max); the goals compare medians."
     echo "Written by \`Benchmarks/run\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
     echo
     echo "| Kea | OFFERs/s | DISCOVER→OFFER p50 (ms) | p99 (ms) | goal | |"
