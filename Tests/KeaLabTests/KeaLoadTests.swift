@@ -141,6 +141,22 @@ struct KeaLoadTests {
                     #expect(try kea.statistic("probed-released") == 200)
                     #expect(try kea.statistic("pkt4-receive-drop") == 0)
                     #expect(kea.process.isRunning && probed.process.isRunning)
+
+                    // The same 200 clients again, as real clients whose offer never came would
+                    // ask again: those with a lease keep it (not checked), the others get one.
+                    let again = try Perfdhcp.run(
+                        lab, root: root,
+                        ["-b", "mac=00:0c:04:01:00:00", "-r", "1000", "-R", "200", "-n", "200", "-n", "200", "-W", "3000000"],
+                        timeout: .seconds(60))
+                    #expect(again.requestAck.received == 200, "\(again.output)")
+                    let everyone = try kea.activeLeases()
+                    #expect(everyone.count == 200)
+                    #expect(Set(everyone.map(\.address)).count == 200)
+                    #expect(Set(everyone.map(\.address)).isDisjoint(with: squatted))
+                    #expect(try kea.declinedAddresses() == squatted)
+                    let checks = try kea.statistic("probed-checks")
+                    #expect(try kea.statistic("probed-released") == checks)
+                    #expect(try kea.statistic("pkt4-receive-drop") == 0)
                 }
             }
         }
