@@ -11,6 +11,8 @@ struct KeaConfig {
     var pingCheck: String? = nil
     /// The subnet's user-context (JSON object), if any.
     var subnetContext: String? = nil
+    /// The subnet's host reservations (a JSON array), if any.
+    var reservations: String? = nil
     /// The logging severity and debug level.
     var severity = "INFO"
     var debugLevel = 0
@@ -27,7 +29,8 @@ struct KeaConfig {
         if let pingCheck {
             libraries.append(#"{"library": "libdhcp_ping_check.so", "parameters": {\#(pingCheck)}}"#)
         }
-        let context = subnetContext.map { #", "user-context": \#($0)"# } ?? ""
+        let context = (subnetContext.map { #", "user-context": \#($0)"# } ?? "")
+            + (reservations.map { #", "reservations": \#($0)"# } ?? "")
         return #"""
             {
               "Dhcp4": {

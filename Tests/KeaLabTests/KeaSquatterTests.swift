@@ -107,6 +107,29 @@ struct KeaSquatterTests {
         }
     }
 
+    /// A reserved address is offered to its owner unchecked, as ping_check does.
+    @Test func reservedAddressIsNotChecked() async throws {
+        let lab = try Lab.required
+        let root = try KeaRoot.path()
+        let name = KeaLab.uniqueName("reserved")
+        let mac = try lab.runChecked(lab.dutRaw, ["cat", "/sys/class/net/veth0/address"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let reserved = "198.51.100.160"
+        try await KeaLab.withProbed(root: root, name: name) { _ in
+            var config = KeaConfig(name: name, probed: KeaLab.hookParameters(name))
+            config.reservations = #"[{"hw-address": "\#(mac)", "ip-address": "\#(reserved)"}]"#
+            try await KeaLab.withKea(root: root, config) { kea in
+                try await KeaLab.waitForLog(kea, containing: "PROBED_CONNECTED")
+                try await KeaLab.withEchoSquatter(reserved) { () async throws in
+                    let outcome = try Udhcpc.lease(lab, root: root)
+                    #expect(outcome.address == reserved, "udhcpc: \(outcome.output)")
+                    #expect(try kea.statistic("probed-checks") == 0)
+                    #expect(try kea.statistic("probed-skipped") == 1)
+                }
+            }
+        }
+    }
+
     @Test func exampleConfigurationIsValid() async throws {
         let lab = try Lab.required
         let root = try KeaRoot.path()

@@ -6,8 +6,10 @@
 
 #include <asiolink/io_service_mgr.h>
 #include <dhcpsrv/cfgmgr.h>
+#include <dhcpsrv/host_mgr.h>
 #include <dhcpsrv/shared_network.h>
 #include <dhcpsrv/subnet.h>
+#include <hooks/callout_handle.h>
 #include <hooks/parking_lots.h>
 #include <stats/stats_mgr.h>
 #include <util/multi_threading_mgr.h>
@@ -159,8 +161,15 @@ int ProbedMgr::lease4Offer(CalloutHandle& handle) {
         handle.getArgument("leases4", leases);
         Lease4Ptr old_lease;
         handle.getArgument("old_lease", old_lease);
+        // Kea 3.0 passes the client's reservation as "host"; Kea 2.6 does not, and the
+        // reservation of the offered address is then looked up.
         ConstHostPtr host;
-        handle.getArgument("host", host);
+        bool host_known = true;
+        try {
+            handle.getArgument("host", host);
+        } catch (const isc::hooks::NoSuchArgument&) {
+            host_known = false;
+        }
 
         if (!query || query->getType() != isc::dhcp::DHCPDISCOVER || !leases) {
             return 0;
@@ -176,6 +185,9 @@ int ProbedMgr::lease4Offer(CalloutHandle& handle) {
             return 0;
         }
         lease = leases->front();
+        if (!host_known) {
+            host = isc::dhcp::HostMgr::instance().get4(lease->subnet_id_, lease->addr_);
+        }
         if (std::string const reason = skipReason(lease, old_lease, host); !reason.empty()) {
             LOG_DEBUG(probed_logger, probed_dbg_offer, PROBED_SKIPPED)
                 .arg(query->getLabel())
