@@ -35,10 +35,10 @@ std::string stringField(const ConstElementPtr& map, const std::string& name) {
 }  // namespace
 
 std::shared_ptr<ProbedClient> ProbedClient::create(isc::asiolink::IOServicePtr io_service, Options options) {
-    return std::shared_ptr<ProbedClient>(new ProbedClient(std::move(io_service), std::move(options)));
+    return std::make_shared<ProbedClient>(Key{}, std::move(io_service), std::move(options));
 }
 
-ProbedClient::ProbedClient(isc::asiolink::IOServicePtr io_service, Options options)
+ProbedClient::ProbedClient(Key, isc::asiolink::IOServicePtr io_service, Options options)
     : io_service_(std::move(io_service)),
       options_(std::move(options)),
       reconnect_timer_(io_service_->getInternalIOService()),

@@ -53,8 +53,14 @@ public:
         std::chrono::milliseconds max_backoff{2000};
     };
     using Handler = std::function<void(const Verdict&)>;
+    /// Only ``create`` can make one (it must live in a shared_ptr).
+    class Key {
+        friend class ProbedClient;
+        Key() = default;
+    };
 
     static std::shared_ptr<ProbedClient> create(isc::asiolink::IOServicePtr io_service, Options options);
+    ProbedClient(Key, isc::asiolink::IOServicePtr io_service, Options options);
     ~ProbedClient();
     ProbedClient(const ProbedClient&) = delete;
     ProbedClient& operator=(const ProbedClient&) = delete;
@@ -80,8 +86,6 @@ private:
         Handler handler;
         std::unique_ptr<boost::asio::steady_timer> timer;
     };
-
-    ProbedClient(isc::asiolink::IOServicePtr io_service, Options options);
 
     void connect();
     void onConnect(uint64_t generation, const boost::system::error_code& error);

@@ -14,6 +14,8 @@
 #include <stats/stats_mgr.h>
 #include <util/multi_threading_mgr.h>
 
+#include <boost/make_shared.hpp>
+
 namespace probed_kea {
 
 using isc::dhcp::ConstHostPtr;
@@ -60,7 +62,7 @@ void release(const Pkt4Ptr& query, const ParkingLotHandlePtr& parking_lot, bool 
 
 }  // namespace
 
-ProbedMgr::ProbedMgr(ProbedConfig config) : config_(std::move(config)), io_service_(new isc::asiolink::IOService()) {}
+ProbedMgr::ProbedMgr(ProbedConfig config) : config_(std::move(config)), io_service_(boost::make_shared<isc::asiolink::IOService>()) {}
 
 ProbedMgr::~ProbedMgr() {
     stop();

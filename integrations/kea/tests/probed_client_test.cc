@@ -12,6 +12,7 @@
 #include <log/logger_support.h>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/make_shared.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -118,7 +119,7 @@ private:
 
 /// An I/O service run by one thread, as the hook's I/O thread pool runs it.
 struct IoThread {
-    isc::asiolink::IOServicePtr io{new isc::asiolink::IOService()};
+    isc::asiolink::IOServicePtr io = boost::make_shared<isc::asiolink::IOService>();
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard =
         boost::asio::make_work_guard(io->getInternalIOService());
     std::thread thread{[this]() { io->getInternalIOService().run(); }};
