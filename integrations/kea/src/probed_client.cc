@@ -8,6 +8,8 @@
 
 #include <boost/asio/write.hpp>
 
+#include <sys/socket.h>
+
 #include <sstream>
 
 namespace probed_kea {
@@ -55,69 +57,110 @@ std::chrono::milliseconds ProbedClient::deadline() const {
 void ProbedClient::start() {
     std::weak_ptr<ProbedClient> weak = weak_from_this();
     io_service_->post([weak]() {
-        if (auto self = weak.lock(); self && !self->stopped_ && self->link_ == Link::idle) {
-            self->connect();
+        auto self = weak.lock();
+        if (!self) {
+            return;
+        }
+        std::lock_guard lock(self->mutex_);
+        if (!self->stopped_ && self->link_ == Link::idle) {
+            self->connectLocked();
         }
     });
 }
 
 void ProbedClient::stop() {
-    if (stopped_.exchange(true)) {
-        return;
+    std::unordered_map<uint64_t, Pending> dropped;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopped_.exchange(true)) {
+            return;
+        }
+        reconnect_timer_.cancel();
+        closeSocketLocked();
+        for (auto& [id, pending] : pending_) {
+            pending.timer->cancel();
+        }
+        dropped.swap(pending_);
     }
-    reconnect_timer_.cancel();
-    closeSocket();
-    for (auto& [id, pending] : pending_) {
-        pending.timer->cancel();
-    }
-    pending_.clear();
+    // The handlers are dropped without being called (outside the lock: they own Kea's packets).
 }
 
-void ProbedClient::check(std::string address, Handler handler) {
-    std::weak_ptr<ProbedClient> weak = weak_from_this();
-    io_service_->post([weak, address = std::move(address), handler = std::move(handler)]() {
-        if (auto self = weak.lock(); self && !self->stopped_) {
-            self->startCheck(address, handler);
-        }
-    });
-}
-
-void ProbedClient::startCheck(const std::string& address, Handler handler) {
-    if (link_ != Link::connected && link_ != Link::connecting) {
-        handler(unknown("not connected to probed at " + options_.socket));
-        return;
-    }
-    uint64_t const id = next_id_++;
-    auto timer = std::make_unique<boost::asio::steady_timer>(io_service_->getInternalIOService(), deadline());
-    std::weak_ptr<ProbedClient> weak = weak_from_this();
-    timer->async_wait([weak, id](const boost::system::error_code& error) {
-        if (auto self = weak.lock(); self && !error && !self->stopped_) {
-            self->expire(id);
-        }
-    });
-    pending_.emplace(id, Pending{std::move(handler), std::move(timer)});
-
+std::string ProbedClient::requestLine(uint64_t id, const std::string& address) const {
     std::ostringstream line;
     line << "{\"id\":" << id << ",\"op\":\"check\",\"addr\":\"" << address << "\",\"timeout_ms\":" << options_.timeout_ms;
     if (options_.max_age_ms) {
         line << ",\"max_age_ms\":" << *options_.max_age_ms;
     }
     line << "}\n";
-    outbox_ += line.str();
-    flush();
+    return line.str();
+}
+
+void ProbedClient::check(std::string address, Handler handler) {
+    std::weak_ptr<ProbedClient> weak = weak_from_this();
+    std::unique_lock lock(mutex_);
+    if (stopped_) {
+        return;
+    }
+    if (link_ != Link::connected && link_ != Link::connecting) {
+        lock.unlock();
+        // Never call the handler on the caller's thread: it would unpark inside Kea's callout.
+        Verdict const verdict = unknown("not connected to probed at " + options_.socket);
+        io_service_->post([handler = std::move(handler), verdict]() { handler(verdict); });
+        return;
+    }
+    uint64_t const id = next_id_++;
+    auto timer = std::make_unique<boost::asio::steady_timer>(io_service_->getInternalIOService(), deadline());
+    timer->async_wait([weak, id](const boost::system::error_code& error) {
+        if (auto self = weak.lock(); self && !error && !self->stopped_) {
+            self->expire(id);
+        }
+    });
+    pending_.emplace(id, Pending{std::move(handler), std::move(timer)});
+    std::string const line = requestLine(id, address);
+
+    // The common case sends right here, on the caller's thread: one line, a non-blocking send
+    // on an idle connection, and no wake-up of the I/O thread. Anything else queues for the
+    // I/O thread, which owns the asynchronous writes.
+    std::size_t sent = 0;
+    if (link_ == Link::connected && !writing_ && outbox_.empty()) {
+        ssize_t const n = ::send(socket_->native_handle(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            sent = static_cast<std::size_t>(n);
+        }
+        // An error other than a full buffer shows again in the I/O thread's write, which then
+        // drops the connection.
+    }
+    if (sent == line.size()) {
+        return;
+    }
+    outbox_.append(line, sent, std::string::npos);
+    if (link_ == Link::connected && !writing_ && !flush_posted_) {
+        flush_posted_ = true;
+        io_service_->post([weak]() {
+            if (auto self = weak.lock(); self && !self->stopped_) {
+                std::lock_guard lock(self->mutex_);
+                self->flush_posted_ = false;
+                self->flushLocked();
+            }
+        });
+    }
 }
 
 void ProbedClient::expire(uint64_t id) {
-    auto found = pending_.find(id);
-    if (found == pending_.end()) {
-        return;
+    Handler handler;
+    {
+        std::lock_guard lock(mutex_);
+        auto found = pending_.find(id);
+        if (found == pending_.end()) {
+            return;
+        }
+        handler = std::move(found->second.handler);
+        pending_.erase(found);
     }
-    Handler handler = std::move(found->second.handler);
-    pending_.erase(found);
     handler(unknown("no answer from probed within " + std::to_string(deadline().count()) + " ms"));
 }
 
-void ProbedClient::connect() {
+void ProbedClient::connectLocked() {
     link_ = Link::connecting;
     ++attempts_;
     uint64_t const generation = ++generation_;
@@ -132,6 +175,7 @@ void ProbedClient::connect() {
 }
 
 void ProbedClient::onConnect(uint64_t generation, const boost::system::error_code& error) {
+    std::unique_lock lock(mutex_);
     if (generation != generation_) {
         return;
     }
@@ -140,9 +184,11 @@ void ProbedClient::onConnect(uint64_t generation, const boost::system::error_cod
             LOG_WARN(probed_logger, PROBED_CONNECT_FAILED).arg(options_.socket).arg(error.message());
             outage_logged_ = true;
         }
-        closeSocket();
-        failAll("cannot connect to probed at " + options_.socket + ": " + error.message());
-        scheduleReconnect();
+        closeSocketLocked();
+        auto failed = takePendingLocked();
+        scheduleReconnectLocked();
+        lock.unlock();
+        fail(failed, "cannot connect to probed at " + options_.socket + ": " + error.message());
         return;
     }
     link_ = Link::connected;
@@ -152,11 +198,11 @@ void ProbedClient::onConnect(uint64_t generation, const boost::system::error_cod
     attempts_ = 0;
     backoff_ = options_.min_backoff;
     outage_logged_ = false;
-    read();
-    flush();
+    readLocked();
+    flushLocked();
 }
 
-void ProbedClient::read() {
+void ProbedClient::readLocked() {
     uint64_t const generation = generation_;
     std::weak_ptr<ProbedClient> weak = weak_from_this();
     socket_->async_read_some(boost::asio::buffer(read_buffer_),
@@ -168,11 +214,14 @@ void ProbedClient::read() {
 }
 
 void ProbedClient::onRead(uint64_t generation, const boost::system::error_code& error, std::size_t count) {
-    if (generation != generation_ || link_ != Link::connected) {
-        return;
+    {
+        std::lock_guard lock(mutex_);
+        if (generation != generation_ || link_ != Link::connected) {
+            return;
+        }
     }
     if (error) {
-        lose(error == boost::asio::error::eof ? std::string("probed closed the connection") : error.message());
+        lose(generation, error == boost::asio::error::eof ? std::string("probed closed the connection") : error.message());
         return;
     }
     inbox_.append(read_buffer_.data(), count);
@@ -182,41 +231,36 @@ void ProbedClient::onRead(uint64_t generation, const boost::system::error_code& 
         if (!line.empty() && line.back() == '\r') {
             line.pop_back();
         }
-        if (line.find_first_not_of(" \t") != std::string::npos) {
-            handleLine(line);
-            if (generation != generation_) {
-                return;  // handleLine dropped the connection
-            }
+        if (line.find_first_not_of(" \t") != std::string::npos && !handleLine(generation, line)) {
+            return;  // the connection was dropped
         }
     }
     inbox_.erase(0, start);
     if (inbox_.size() > max_line_bytes) {
-        lose("an answer from probed is longer than " + std::to_string(max_line_bytes) + " bytes");
+        lose(generation, "an answer from probed is longer than " + std::to_string(max_line_bytes) + " bytes");
         return;
     }
-    read();
+    std::lock_guard lock(mutex_);
+    if (generation == generation_) {
+        readLocked();
+    }
 }
 
-void ProbedClient::handleLine(const std::string& line) {
+bool ProbedClient::handleLine(uint64_t generation, const std::string& line) {
     ConstElementPtr answer;
     try {
         answer = Element::fromJSON(line);
     } catch (const std::exception& ex) {
-        lose(std::string("unparsable answer from probed: ") + ex.what());
-        return;
+        lose(generation, std::string("unparsable answer from probed: ") + ex.what());
+        return false;
     }
     if (answer->getType() != Element::map) {
-        lose("an answer from probed is not a JSON object");
-        return;
+        lose(generation, "an answer from probed is not a JSON object");
+        return false;
     }
     ConstElementPtr id = answer->get("id");
     if (!id || id->getType() != Element::integer) {
-        return;  // a connection-level error (id null); probed closes the connection after it
-    }
-    auto found = pending_.find(static_cast<uint64_t>(id->intValue()));
-    if (found == pending_.end()) {
-        LOG_DEBUG(probed_logger, probed_dbg_offer, PROBED_LATE_ANSWER).arg(id->intValue());
-        return;
+        return true;  // a connection-level error (id null); probed closes the connection after it
     }
     Verdict verdict;
     ConstElementPtr ok = answer->get("ok");
@@ -241,13 +285,23 @@ void ProbedClient::handleLine(const std::string& line) {
         }
         verdict.reason = "probed error " + code + ": " + message;
     }
-    found->second.timer->cancel();
-    Handler handler = std::move(found->second.handler);
-    pending_.erase(found);
+    Handler handler;
+    {
+        std::lock_guard lock(mutex_);
+        auto found = pending_.find(static_cast<uint64_t>(id->intValue()));
+        if (found == pending_.end()) {
+            LOG_DEBUG(probed_logger, probed_dbg_offer, PROBED_LATE_ANSWER).arg(id->intValue());
+            return true;
+        }
+        found->second.timer->cancel();
+        handler = std::move(found->second.handler);
+        pending_.erase(found);
+    }
     handler(verdict);
+    return true;
 }
 
-void ProbedClient::flush() {
+void ProbedClient::flushLocked() {
     if (writing_ || outbox_.empty() || link_ != Link::connected) {
         return;
     }
@@ -259,28 +313,40 @@ void ProbedClient::flush() {
     boost::asio::async_write(*socket_, boost::asio::buffer(writing_buffer_),
                              [weak, generation](const boost::system::error_code& error, std::size_t) {
                                  auto self = weak.lock();
-                                 if (!self || self->stopped_ || generation != self->generation_) {
+                                 if (!self || self->stopped_) {
                                      return;
                                  }
-                                 self->writing_ = false;
-                                 self->writing_buffer_.clear();
-                                 if (error) {
-                                     self->lose(error.message());
-                                     return;
+                                 {
+                                     std::lock_guard lock(self->mutex_);
+                                     if (generation != self->generation_) {
+                                         return;
+                                     }
+                                     self->writing_ = false;
+                                     self->writing_buffer_.clear();
+                                     if (!error) {
+                                         self->flushLocked();
+                                         return;
+                                     }
                                  }
-                                 self->flush();
+                                 self->lose(generation, error.message());
                              });
 }
 
-void ProbedClient::lose(const std::string& reason) {
+void ProbedClient::lose(uint64_t generation, const std::string& reason) {
+    std::unique_lock lock(mutex_);
+    if (generation != generation_) {
+        return;
+    }
     LOG_WARN(probed_logger, PROBED_DISCONNECTED).arg(options_.socket).arg(reason);
     outage_logged_ = true;
-    closeSocket();
-    failAll("connection to probed lost: " + reason);
-    scheduleReconnect();
+    closeSocketLocked();
+    auto failed = takePendingLocked();
+    scheduleReconnectLocked();
+    lock.unlock();
+    fail(failed, "connection to probed lost: " + reason);
 }
 
-void ProbedClient::closeSocket() {
+void ProbedClient::closeSocketLocked() {
     ++generation_;
     connected_ = false;
     if (socket_) {
@@ -293,24 +359,33 @@ void ProbedClient::closeSocket() {
     inbox_.clear();
 }
 
-void ProbedClient::scheduleReconnect() {
+void ProbedClient::scheduleReconnectLocked() {
     link_ = Link::waiting;
     reconnect_timer_.expires_after(backoff_);
     backoff_ = std::min(backoff_ * 2, options_.max_backoff);
     std::weak_ptr<ProbedClient> weak = weak_from_this();
     reconnect_timer_.async_wait([weak](const boost::system::error_code& error) {
-        if (auto self = weak.lock(); self && !error && !self->stopped_) {
-            self->connect();
+        auto self = weak.lock();
+        if (!self || error) {
+            return;
+        }
+        std::lock_guard lock(self->mutex_);
+        if (!self->stopped_) {
+            self->connectLocked();
         }
     });
 }
 
-void ProbedClient::failAll(const std::string& reason) {
-    auto failed = std::move(pending_);
-    pending_.clear();
-    for (auto& [id, pending] : failed) {
+std::unordered_map<uint64_t, ProbedClient::Pending> ProbedClient::takePendingLocked() {
+    std::unordered_map<uint64_t, Pending> taken;
+    taken.swap(pending_);
+    for (auto& [id, pending] : taken) {
         pending.timer->cancel();
     }
+    return taken;
+}
+
+void ProbedClient::fail(std::unordered_map<uint64_t, Pending>& failed, const std::string& reason) {
     for (auto& [id, pending] : failed) {
         pending.handler(unknown(reason));
     }

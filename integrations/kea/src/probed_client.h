@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -35,9 +36,11 @@ struct Verdict {
 
 /// A connection to probed shared by every offer.
 ///
-/// Threading: ``check`` may be called from any thread (Kea's packet threads); it only posts to
-/// the I/O service. Everything else, and every handler, runs on the thread that runs the I/O
-/// service, which must be one thread at a time (the hook's single I/O thread, or Kea's main
+/// Threading: ``check`` may be called from any thread (Kea's packet threads). It registers the
+/// check and, when the connection is idle, sends its line at once with a non-blocking send;
+/// otherwise the line waits for the I/O thread's next write. It never blocks on the socket and
+/// never calls a handler itself. Everything else, and every handler, runs on the thread that
+/// runs the I/O service, one thread at a time (the hook's single I/O thread, or Kea's main
 /// thread polling it). ``stop`` must be called on that thread or once it no longer runs the
 /// service.
 class ProbedClient : public std::enable_shared_from_this<ProbedClient> {
@@ -87,21 +90,28 @@ private:
         std::unique_ptr<boost::asio::steady_timer> timer;
     };
 
-    void connect();
+    // "Locked": called with mutex_ held.
+    std::string requestLine(uint64_t id, const std::string& address) const;
+    void connectLocked();
     void onConnect(uint64_t generation, const boost::system::error_code& error);
-    void read();
+    void readLocked();
     void onRead(uint64_t generation, const boost::system::error_code& error, std::size_t count);
-    void flush();
-    void startCheck(const std::string& address, Handler handler);
-    void handleLine(const std::string& line);
+    /// false when the line made it drop the connection.
+    bool handleLine(uint64_t generation, const std::string& line);
+    void flushLocked();
     void expire(uint64_t id);
-    void lose(const std::string& reason);
-    void closeSocket();
-    void scheduleReconnect();
-    void failAll(const std::string& reason);
+    void lose(uint64_t generation, const std::string& reason);
+    void closeSocketLocked();
+    void scheduleReconnectLocked();
+    std::unordered_map<uint64_t, Pending> takePendingLocked();
+    static void fail(std::unordered_map<uint64_t, Pending>& failed, const std::string& reason);
 
     isc::asiolink::IOServicePtr io_service_;
     Options const options_;
+    /// Guards the connection's state, the pending checks and the outgoing lines: ``check``
+    /// runs on Kea's packet threads, everything else on the I/O thread. Handlers are called
+    /// with it released.
+    std::mutex mutex_;
     std::unique_ptr<boost::asio::local::stream_protocol::socket> socket_;
     boost::asio::steady_timer reconnect_timer_;
     Link link_ = Link::idle;
@@ -114,6 +124,7 @@ private:
     std::string outbox_;
     std::string writing_buffer_;
     bool writing_ = false;
+    bool flush_posted_ = false;
     std::string inbox_;
     std::array<char, 16384> read_buffer_{};
     std::atomic<bool> stopped_{false};
