@@ -119,7 +119,7 @@ kea_section() {
     echo "addresses never answer (probed's and ping_check's waits are full). OFFERs/s: OFFERs over the time from"
     echo "the first DISCOVER to the last OFFER (so a 100 ms wait shows as a slightly lower rate). probed:"
     echo "$([[ -z $BIN_DIR ]] && echo "release build" || echo "binaries from $BIN_DIR"). $REPS repetitions; median (min–max); the goals compare medians."
-    echo "Written by \`Benchmarks/run\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo "Written by \`Benchmarks/run\` on $(date -u '+%Y-%m-%d %H:%M UTC'), at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet HEAD -- integrations/kea Sources 2>/dev/null || echo ' (with uncommitted changes)')."
     echo
     echo "| Kea | OFFERs/s | DISCOVER→OFFER p50 (ms) | p99 (ms) | goal | |"
     echo "|---|---|---|---|---|---|"
