@@ -105,6 +105,11 @@ let package = Package(
             name: "LabTests",
             dependencies: ["LabSupport", "ProbeCore", "ProbeProtocol"]
         ),
+        // End to end with a real kea-dhcp4 and the hook of integrations/kea (docs/kea.md).
+        .testTarget(
+            name: "KeaLabTests",
+            dependencies: ["LabSupport", "ProbeProtocol"]
+        ),
     ]
 )
 
