@@ -20,17 +20,32 @@ import Testing
         return EchoEngine.State(
             sockets: [socket, nil],
             configuration: EchoEngine.Configuration(
-                maxPacketsPerSecond: 1000, maxInFlight: 16, ipv6: false, neighborEvidence: neighborEvidence, neighborSolicit: false),
-            now: t0)
+                maxPacketsPerSecond: 1000,
+                maxInFlight: 16,
+                ipv6: false,
+                neighborEvidence: neighborEvidence,
+                neighborSolicit: false
+            ),
+            now: t0
+        )
     }
 
     /// Reserves and schedules a probe of `address` started at `t0`, as ``EchoEngine/start(_:)`` does.
     static func start(
-        _ state: inout EchoEngine.State, _ address: IPAddress = target, timeoutMilliseconds: UInt64 = 300, attempts: Int = 1,
+        _ state: inout EchoEngine.State,
+        _ address: IPAddress = target,
+        timeoutMilliseconds: UInt64 = 300,
+        attempts: Int = 1,
         sourceLocation: SourceLocation = #_sourceLocation
     ) -> Int32 {
         let reservation = state.reserve(
-            address: address, timeout: timeoutMilliseconds * millisecond, attempts: attempts, background: false, now: t0, tag: 42)
+            address: address,
+            timeout: timeoutMilliseconds * millisecond,
+            attempts: attempts,
+            background: false,
+            now: t0,
+            tag: 42
+        )
         guard case .reserved(let slot, _) = reservation else {
             Issue.record("the probe was refused: \(reservation)", sourceLocation: sourceLocation)
             return -1
@@ -145,10 +160,18 @@ import Testing
         let source = EchoTarget(Self.target)
         func reply(token: UInt64, from: EchoTarget?) -> ReceivedMessage {
             ReceivedMessage(
-                message: .reply(EchoPacket.Echo(identifier: 0, sequence: record.sequence, token: token, sentAt: Self.t0)), source: from)
+                message: .reply(
+                    EchoPacket.Echo(identifier: 0, sequence: record.sequence, token: token, sentAt: Self.t0)
+                ),
+                source: from
+            )
         }
         state.settle(reply(token: record.token &+ 1, from: source), from: socket, now: Self.t0 + Self.millisecond)
-        state.settle(reply(token: record.token, from: EchoTarget(CheckerFixture.ip("198.51.100.8"))), from: socket, now: Self.t0 + Self.millisecond)
+        state.settle(
+            reply(token: record.token, from: EchoTarget(CheckerFixture.ip("198.51.100.8"))),
+            from: socket,
+            now: Self.t0 + Self.millisecond
+        )
         #expect(Self.ended(&state).isEmpty)
         #expect(state.statistics.ignoredReplies == 2)
         state.settle(reply(token: record.token, from: source), from: socket, now: Self.t0 + 3 * Self.millisecond)
@@ -217,7 +240,14 @@ import Testing
         state.settle([(Self.claim(Self.target), 4)], now: now)
         let record = try #require(state.probes.compactMap { $0 }.first)
         let echo = EchoPacket.Echo(identifier: 0, sequence: record.sequence, token: record.token, sentAt: Self.t0)
-        state.settle(ReceivedMessage(message: .reply(echo), source: EchoTarget(Self.target)), from: state.sockets[0]!, now: now + Self.millisecond)
+        // The loop turns meanwhile: the grace has not passed.
+        state.fireTimers(now: now + Self.millisecond - 1, neighborLookup: false)
+        #expect(Self.ended(&state).isEmpty)
+        state.settle(
+            ReceivedMessage(message: .reply(echo), source: EchoTarget(Self.target)),
+            from: state.sockets[0]!,
+            now: now + Self.millisecond
+        )
         #expect(Self.ended(&state).map(\.result) == [.reply(rttMicroseconds: 11_000)])
         state.fireTimers(now: now + EchoEngine.State.answerGrace, neighborLookup: false)
         #expect(Self.ended(&state).isEmpty)

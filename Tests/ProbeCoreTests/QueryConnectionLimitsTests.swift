@@ -97,17 +97,29 @@ import Testing
 
     /// A connected channel with the connection handler behind `closer` and `holder` (if given).
     static func channel(
-        _ handler: HeldChecks, limits: QueryServerLimits, holder: WriteHolder? = nil, closer: InputCloser = InputCloser()
+        _ handler: HeldChecks,
+        limits: QueryServerLimits,
+        holder: WriteHolder? = nil,
+        closer: InputCloser = InputCloser()
     ) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(closer)
         let server = QueryServer(
-            listener: .path("/nonexistent/probed.sock", mode: 0o660, group: nil), limits: limits, handler: handler,
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            listener: .path("/nonexistent/probed.sock", mode: 0o660, group: nil),
+            limits: limits,
+            handler: handler,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
         let (_, sink) = AsyncStream.makeStream(of: QueryConnectionHandler.Deferred.self)
         if let holder { try channel.pipeline.syncOperations.addHandler(holder) }
         try channel.pipeline.syncOperations.addHandler(
-            QueryConnectionHandler(server: server, limits: limits, clock: ReadClock(loop: channel.embeddedEventLoop), deferred: sink))
+            QueryConnectionHandler(
+                server: server,
+                limits: limits,
+                clock: ReadClock(loop: channel.embeddedEventLoop),
+                deferred: sink
+            )
+        )
         try channel.connect(to: SocketAddress(unixDomainSocketPath: "/nonexistent/probed.sock")).wait()
         return channel
     }
@@ -185,7 +197,9 @@ import Testing
         let checks = HeldChecks()
         let channel = try Self.channel(checks, limits: QueryServerLimits())
         // The last line has no newline: end of input completes it.
-        try channel.writeInbound(ByteBuffer(string: Self.check(1) + "{\"id\":2,\"op\":\"info\"}\n" + Self.check(3).dropLast()))
+        try channel.writeInbound(
+            ByteBuffer(string: Self.check(1) + "{\"id\":2,\"op\":\"info\"}\n" + Self.check(3).dropLast())
+        )
         #expect(try Self.written(channel).map { $0.prefix(14) } == [#"{"id":2,"ok":tr"#.prefix(14)])
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         #expect(checks.ids == [.value(.number(1)), .value(.number(3))])

@@ -27,21 +27,33 @@ import Testing
             }
             let clock = self.clock
             checker = Checker(
-                configuration: CheckerFixture.configuration(), prober: prober, clock: { clock.now }, settleElsewhere: settling)
+                configuration: CheckerFixture.configuration(),
+                prober: prober,
+                clock: { clock.now },
+                settleElsewhere: settling
+            )
             // An engine that is never run, over a socket that is never used: the dispatcher reads
             // its counters for `info` and `stats` only.
             let engine = try EchoEngine(
                 sockets: [EchoSocket(family: .ipv4, kind: .dgram, descriptor: -1, identifier: 0), nil],
-                unavailableFamilies: [.ipv6: "IPv6 probing is turned off (probe.ipv6)"], neighbors: nil,
+                unavailableFamilies: [.ipv6: "IPv6 probing is turned off (probe.ipv6)"],
+                neighbors: nil,
                 configuration: EchoEngine.Configuration(ipv6: false, neighborSolicit: false),
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            )
             dispatcher = QueryDispatcher(
-                checker: checker, engine: engine, server: { ServerStatistics() }, neighborEvidence: { false })
+                checker: checker,
+                engine: engine,
+                server: { ServerStatistics() },
+                neighborEvidence: { false }
+            )
         }
 
         /// Answers a read's requests as the connection handler does; returns what was declined.
         func read(_ requests: [Request]) -> [Request] {
-            dispatcher.answer(requests, receivedAt: clock.now) { response in self.answers.withLock { $0.append(response) } }
+            dispatcher.answer(requests, receivedAt: clock.now) { response in
+                self.answers.withLock { $0.append(response) }
+            }
         }
 
         /// Takes the answers given so far.
@@ -64,7 +76,9 @@ import Testing
     static func addressesOnTwoLanes() -> (IPAddress, IPAddress) {
         let first = ip("198.51.100.1")
         let lane = OutcomeQueue.lane(of: first, among: 2)
-        let second = (2...254).lazy.map { ip("198.51.100.\($0)") }.first { OutcomeQueue.lane(of: $0, among: 2) != lane }!
+        let second = (2...254).lazy.map { ip("198.51.100.\($0)") }.first {
+            OutcomeQueue.lane(of: $0, among: 2) != lane
+        }!
         return (first, second)
     }
 
@@ -87,7 +101,9 @@ import Testing
         let declined = wiring.read([Self.check(1, a), Self.check(2, b), Self.check(3, a), Self.check(4, outside)])
         #expect(declined.isEmpty)
         // The refusal at once, on the reading loop; one probe for each address, counted from the read.
-        #expect(wiring.takeAnswers() == [.error(.notAllowed("203.0.113.9 is outside the allowed prefixes"), id: Self.id(4))])
+        #expect(
+            wiring.takeAnswers() == [.error(.notAllowed("203.0.113.9 is outside the allowed prefixes"), id: Self.id(4))]
+        )
         #expect(wiring.prober.callCount(a) == 1)
         #expect(wiring.prober.callCount(b) == 1)
         #expect(wiring.prober.startTimes(a) == [wiring.clock.now])
@@ -137,10 +153,10 @@ import Testing
         #expect(declined == [pick, stats])
         let inline = wiring.takeAnswers()
         #expect(inline.map(\.id) == [Self.id(2), Self.id(3), Self.id(6), Self.id(7)])
-        #expect(inline[0] == .ok(id: Self.id(2)))
+        #expect(inline.contains(.ok(id: Self.id(2))))
         // Check 3 came after the mark: answered from it. Check 1 came before: it probes.
         #expect(Self.verdict(3, in: inline)?.evidence == .marked)
-        #expect(inline[3] == .removed(1, id: Self.id(7)))
+        #expect(inline.contains(.removed(1, id: Self.id(7))))
         // Check 8 came after the forget: it joins check 1's probe instead of hitting the mark.
         #expect(wiring.prober.callCount(x) == 1)
         wiring.prober.release(x, with: .timeout)
@@ -172,23 +188,41 @@ import Testing
         let lanes = [channel.embeddedEventLoop, EmbeddedEventLoop()]
         let prober = ScriptedProber()
         let checker = Checker(
-            configuration: CheckerFixture.configuration(), prober: prober,
-            settleElsewhere: lanes.map { loop in { @Sendable work in loop.execute(work) } })
+            configuration: CheckerFixture.configuration(),
+            prober: prober,
+            settleElsewhere: lanes.map { loop in { @Sendable work in loop.execute(work) } }
+        )
         let engine = try EchoEngine(
             sockets: [EchoSocket(family: .ipv4, kind: .dgram, descriptor: -1, identifier: 0), nil],
-            unavailableFamilies: [:], neighbors: nil, configuration: EchoEngine.Configuration(ipv6: false, neighborSolicit: false),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            unavailableFamilies: [:],
+            neighbors: nil,
+            configuration: EchoEngine.Configuration(ipv6: false, neighborSolicit: false),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
         let server = QueryServer(
             listener: .path("/nonexistent/probed.sock", mode: 0o660, group: nil),
             limits: QueryServerLimits(),
-            handler: QueryDispatcher(checker: checker, engine: engine, server: { ServerStatistics() }, neighborEvidence: { false }),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            handler: QueryDispatcher(
+                checker: checker,
+                engine: engine,
+                server: { ServerStatistics() },
+                neighborEvidence: { false }
+            ),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
         let (_, sink) = AsyncStream.makeStream(of: QueryConnectionHandler.Deferred.self)
         try channel.pipeline.syncOperations.addHandler(
             QueryConnectionHandler(
-                server: server, limits: QueryServerLimits(), clock: ReadClock(loop: channel.embeddedEventLoop), deferred: sink))
+                server: server,
+                limits: QueryServerLimits(),
+                clock: ReadClock(loop: channel.embeddedEventLoop),
+                deferred: sink
+            )
+        )
         // An address whose lane is the other loop (M is not L).
-        let address = (1...254).lazy.map { Self.ip("198.51.100.\($0)") }.first { OutcomeQueue.lane(of: $0, among: 2) == 1 }!
+        let address = (1...254).lazy.map { Self.ip("198.51.100.\($0)") }.first {
+            OutcomeQueue.lane(of: $0, among: 2) == 1
+        }!
         try channel.writeInbound(ByteBuffer(string: "{\"id\":1,\"op\":\"check\",\"addr\":\"\(address)\"}\n"))
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
         prober.release(address, with: .timeout)
