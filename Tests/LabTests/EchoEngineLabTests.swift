@@ -221,22 +221,6 @@ struct EchoEngineLabTests {
             #expect(after.result.isReply)
         }
     }
-
-    @Test func cancelledCallerReleasesItsSlotAtOnce() async throws {
-        try await withEngine(.dgram) { engine in
-            let clock = ContinuousClock()
-            let start = clock.now
-            let outcome = await withTaskGroup(of: ProbeOutcome.self) { group in
-                group.addTask { await engine.probe(A.sink4, timeout: .milliseconds(5000), attempts: 2) }
-                while engine.statistics().inFlight < 1 { await Task.yield() }
-                group.cancelAll()
-                return await group.next()!
-            }
-            #expect(outcome.result == .notSent(reason: "cancelled"))
-            #expect(milliseconds(clock.now - start) < 1000)
-            #expect(engine.statistics().inFlight == 0)
-        }
-    }
 }
 
 /// Neighbour evidence inside the engine: decided at the deadline from the kernel's table.

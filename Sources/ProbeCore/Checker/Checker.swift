@@ -64,36 +64,20 @@ package final class Checker: Sendable {
         }
     }
 
-    /// Answers a `check`: the policy first, then the cache, then a probe (shared with any probe of
-    /// the address already in flight that ends by this request's deadline, even with `max_age_ms: 0`).
+    /// Answers the `check`s read together (one read of a connection): the policy first, then the
+    /// cache, then a probe (shared with any probe of the address already in flight that ends by
+    /// the request's deadline, even with `max_age_ms: 0`). All under one acquisition of the lock;
+    /// the probes they need start with one call to the prober. This is the only way in for a
+    /// check: the query server's path (``QueryDispatcher``).
     ///
-    /// - Returns: the verdict — `cached: false, age_ms: 0` from a probe, `cached: true` with its age
-    ///   from the cache — or an error: `not_allowed`, `overloaded` or `unavailable` (the engine
-    ///   refused the probe, or the checker is shutting down; also when the calling task is cancelled).
-    package func check(_ request: CheckRequest) async -> Result<Verdict, ProbeError> {
-        let slot = AnswerSlot<Result<Verdict, ProbeError>>()
-        check(request, receivedAt: clock()) { slot.fulfil($0) }
-        return await slot.value(ifCancelled: .failure(Self.cancelled))
-    }
-
-    /// Answers a `check` without a task: `answer` is called once — at once (on this thread) for a
-    /// refusal or a cache hit, or when the probe the request joins or starts ends.
+    /// `answer` is called once for each check, told the check's id: at once (on this thread) for
+    /// a refusal or a cache hit, or when the probe the check joins or starts ends. The result is
+    /// the verdict (`cached: false, age_ms: 0` from a probe, `cached: true` with its age from the
+    /// cache) or an error: `not_allowed`, `overloaded` or `unavailable` (the engine refused the
+    /// probe, or the checker is shutting down).
     ///
-    /// - Parameter receivedAt: when the request was read (``MonotonicTime``); a probe it starts
+    /// - Parameter receivedAt: when the requests were read (``MonotonicTime``); a probe they start
     ///   counts its deadline from then.
-    package func check(_ request: CheckRequest, receivedAt: UInt64, answer: @escaping Answer) {
-        check([(request, answer)], receivedAt: receivedAt)
-    }
-
-    /// Answers the `check`s read together (one read of a connection) like
-    /// ``check(_:receivedAt:answer:)``, under one acquisition of the lock, and starts the probes
-    /// they need with one call to the prober.
-    package func check(_ checks: [(request: CheckRequest, answer: Answer)], receivedAt: UInt64) {
-        check(checks.lazy.map { ($0.request, Waiter(answer: $0.answer, counted: true)) }, receivedAt: receivedAt)
-    }
-
-    /// Answers the `check`s read together like ``check(_:receivedAt:)``, through one `answer`
-    /// for them all, which is told each request's id: the query server's path.
     package func check(_ checks: [(request: CheckRequest, id: ResponseID)], receivedAt: UInt64, answer: @escaping SharedAnswer) {
         check(checks.lazy.map { ($0.request, Waiter(.shared(answer, $0.id), counted: true)) }, receivedAt: receivedAt)
     }

@@ -29,7 +29,12 @@ package struct QueryDispatcher: QueryHandler {
         let id = ResponseID(request.id)
         switch request.operation {
         case .check(let check):
-            switch await checker.check(check) {
+            // Checks are answered in `answer` and never come here from the query server; a caller
+            // that sends one anyway is answered through the same entry point, its deadline counted
+            // from now.
+            let slot = AnswerSlot<Result<Verdict, ProbeError>>()
+            checker.check([(check, id)], receivedAt: checker.clock()) { result, _ in slot.fulfil(result) }
+            switch await slot.value(ifCancelled: .failure(Checker.cancelled)) {
             case .success(let verdict): return .verdict(verdict, id: id)
             case .failure(let error): return .error(error, id: id)
             }
@@ -65,8 +70,7 @@ package struct QueryDispatcher: QueryHandler {
     package func answer(_ request: Request, receivedAt: UInt64, reply: @escaping @Sendable (Response) -> Void) -> Bool {
         switch request.operation {
         case .check(let check):
-            let id = ResponseID(request.id)
-            checker.check(check, receivedAt: receivedAt) { result in
+            checker.check([(check, ResponseID(request.id))], receivedAt: receivedAt) { result, id in
                 switch result {
                 case .success(let verdict): reply(.verdict(verdict, id: id))
                 case .failure(let error): reply(.error(error, id: id))

@@ -88,12 +88,6 @@ extension EchoEngine {
             func resume() { completion(outcome) }
         }
 
-        enum Scheduling {
-            case wake
-            case quiet
-            case refused(ProbeOutcome.Result)
-        }
-
         enum Reservation {
             case reserved(slot: Int32, id: UInt64)
             case refused(ProbeOutcome.Result)
@@ -163,12 +157,6 @@ extension EchoEngine {
         /// Queues an echo whose time has come, in its priority's queue.
         mutating func enqueueSend(_ event: ProbeEvent, background: Bool) {
             if background { backgroundQueue.append(event) } else { sendQueue.append(event) }
-        }
-
-        /// Frees a probe's slot and sequence number.
-        mutating func release(slot: Int32) {
-            guard let record = probes[Int(slot)].take() else { return }
-            release(record, slot: slot)
         }
 
         /// Frees the slot and sequence number of `record`, already taken out of `slot`.

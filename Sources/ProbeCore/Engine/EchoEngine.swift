@@ -10,9 +10,9 @@ import Synchronization
 ///
 /// One loop thread owns the sockets: it sends (paced by ``Configuration/maxPacketsPerSecond``),
 /// reads replies and ICMP errors in batches, and fires deadlines from a single timer heap. The
-/// daemon starts probes with ``start(_:)`` (no task per probe); tests and tools may
-/// await ``probe(_:timeout:attempts:)`` from any task; ``run()`` drives the loop and returns when
-/// its task is cancelled or the service group shuts down.
+/// daemon starts probes with ``start(_:)`` (no task per probe; the lab tests await one through
+/// that too); ``run()`` drives the loop and returns when its task is cancelled or the service
+/// group shuts down.
 package final class EchoEngine: Sendable {
     /// What the engine is allowed to do.
     package struct Configuration: Sendable, Hashable {
@@ -76,21 +76,13 @@ package final class EchoEngine: Sendable {
     ///
     /// - Throws: ``EchoSocketError`` when IPv4 cannot be opened at all (IPv6 failing only makes that
     ///   family unavailable, reported in ``unavailableFamilies``).
-    package init(configuration: Configuration, logger: Logger) throws(EchoSocketError) {
+    package convenience init(configuration: Configuration, logger: Logger) throws(EchoSocketError) {
         var sockets: [EchoSocket?] = [nil, nil]
-        var kinds: [IPFamily: EchoSocket.Kind] = [:]
-        var buffers: [IPFamily: Int] = [:]
         var unavailable: [IPFamily: String] = [:]
-        let v4 = try EchoSocket.open(family: .ipv4, receiveBufferBytes: configuration.receiveBufferBytes, preferRaw: configuration.preferRaw)
-        sockets[0] = v4
-        kinds[.ipv4] = v4.kind
-        buffers[.ipv4] = v4.receiveBufferBytes
+        sockets[0] = try EchoSocket.open(family: .ipv4, receiveBufferBytes: configuration.receiveBufferBytes, preferRaw: configuration.preferRaw)
         if configuration.ipv6 {
             do {
-                let v6 = try EchoSocket.open(family: .ipv6, receiveBufferBytes: configuration.receiveBufferBytes, preferRaw: configuration.preferRaw)
-                sockets[1] = v6
-                kinds[.ipv6] = v6.kind
-                buffers[.ipv6] = v6.receiveBufferBytes
+                sockets[1] = try EchoSocket.open(family: .ipv6, receiveBufferBytes: configuration.receiveBufferBytes, preferRaw: configuration.preferRaw)
             } catch {
                 if error.code == .noPermission { throw error }
                 unavailable[.ipv6] = error.message
@@ -106,6 +98,25 @@ package final class EchoEngine: Sendable {
             neighbors = try NeighborTable()
         } catch {
             logger.warning("neighbour evidence is unavailable", metadata: ["reason": "\(error)"])
+        }
+        try self.init(sockets: sockets, unavailableFamilies: unavailable, neighbors: neighbors, configuration: configuration, logger: logger)
+    }
+
+    /// An engine over sockets already open (by index: IPv4, IPv6; nil for a family that is not
+    /// available, `unavailableFamilies` saying why) and the neighbour table, if any. The engine's
+    /// unit tests build one with sockets that are never used, and never run it.
+    ///
+    /// - Throws: ``EchoSocketError`` when the wake-up `eventfd` cannot be made.
+    init(
+        sockets: sending [EchoSocket?], unavailableFamilies unavailable: [IPFamily: String], neighbors: NeighborTable?,
+        configuration: Configuration, logger: Logger
+    ) throws(EchoSocketError) {
+        var kinds: [IPFamily: EchoSocket.Kind] = [:]
+        var buffers: [IPFamily: Int] = [:]
+        for (family, socket) in zip([IPFamily.ipv4, .ipv6], sockets) {
+            guard let socket else { continue }
+            kinds[family] = socket.kind
+            buffers[family] = socket.receiveBufferBytes
         }
         let wake = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard wake >= 0 else {
@@ -134,63 +145,6 @@ package final class EchoEngine: Sendable {
 
     deinit {
         close(wakeDescriptor)
-    }
-
-    /// Probes `address`: sends `attempts` echo requests spread evenly over `timeout` and waits for
-    /// the first valid reply, an ICMP error, or the deadline, whichever comes first.
-    ///
-    /// Never throws and never outlives its deadline by more than the loop's latency. A cancelled
-    /// caller gets ``ProbeOutcome/Result/notSent(reason:)`` at once and its slot is freed.
-    package func probe(_ address: IPAddress, timeout: Duration, attempts: Int) async -> ProbeOutcome {
-        await probe(address, timeout: timeout, attempts: attempts, priority: .normal)
-    }
-
-    /// Probes `address` like ``probe(_:timeout:attempts:)``; `.background` echoes wait while any
-    /// on-demand echo is queued for the pacer.
-    package func probe(_ address: IPAddress, timeout: Duration, attempts: Int, priority: ProbePriority) async -> ProbeOutcome {
-        let startedAt = MonotonicTime.now()
-        let reservation = state.withLock { state in
-            state.reserve(
-                address: address,
-                timeout: MonotonicTime.nanoseconds(timeout),
-                attempts: max(1, attempts),
-                background: priority == .background,
-                now: startedAt
-            )
-        }
-        let (slot, id): (Int32, UInt64)
-        switch reservation {
-        case .refused(let result):
-            return ProbeOutcome(target: address, result: result, echoesSent: 0, startedAt: startedAt)
-        case .reserved(let reservedSlot, let reservedID):
-            (slot, id) = (reservedSlot, reservedID)
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<ProbeOutcome, Never>) in
-                let scheduled = state.withLock { state -> State.Scheduling in
-                    let reserved = state.probes[Int(slot)]?.id == id
-                    if reserved, !Task.isCancelled, !state.stopped {
-                        return state.schedule(slot: slot) { continuation.resume(returning: $0) } ? .wake : .quiet
-                    }
-                    if reserved { state.release(slot: slot) }
-                    return .refused(.notSent(reason: state.stopped || state.stopRequested ? "shutting down" : "cancelled"))
-                }
-                switch scheduled {
-                case .refused(let result):
-                    continuation.resume(returning: ProbeOutcome(target: address, result: result, echoesSent: 0, startedAt: startedAt))
-                case .wake:
-                    wakeLoop()
-                case .quiet:
-                    break
-                }
-            }
-        } onCancel: {
-            let completion = state.withLock { state -> State.Completion? in
-                guard let record = state.probes[Int(slot)], record.id == id, state.isScheduled(slot) else { return nil }
-                return state.finish(slot: slot, result: .notSent(reason: "cancelled"))
-            }
-            completion?.resume()
-        }
     }
 
     /// Starts probes without tasks, all under one acquisition of the lock: each completion gets

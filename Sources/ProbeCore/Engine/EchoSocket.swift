@@ -24,7 +24,9 @@ package final class EchoSocket {
     /// The send buffer the kernel granted, in bytes.
     package private(set) var sendBufferBytes: Int = 0
 
-    private init(family: EchoFamily, kind: Kind, descriptor: Int32, identifier: UInt16) {
+    /// Wraps `descriptor`, which the socket now owns (``open(family:receiveBufferBytes:preferRaw:)``
+    /// opens and configures it). The engine's unit tests pass -1: a socket that is never used.
+    init(family: EchoFamily, kind: Kind, descriptor: Int32, identifier: UInt16) {
         self.family = family
         self.kind = kind
         self.descriptor = descriptor
@@ -33,7 +35,7 @@ package final class EchoSocket {
     }
 
     deinit {
-        close(descriptor)
+        if descriptor >= 0 { close(descriptor) }
     }
 
     /// Opens the socket of `family`: a ping socket, else a raw socket.

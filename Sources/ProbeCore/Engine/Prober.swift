@@ -44,30 +44,6 @@ package struct ProbeStart: Sendable {
     }
 }
 
-extension Prober {
-    /// Starts one probe; see ``start(_:)``.
-    package func start(
-        _ address: IPAddress,
-        timeout: Duration,
-        attempts: Int,
-        priority: ProbePriority,
-        startedAt: UInt64,
-        completion: @escaping ProbeCompletion
-    ) {
-        start([ProbeStart(address: address, timeout: timeout, attempts: attempts, priority: priority, startedAt: startedAt, completion: completion)])
-    }
-
-    /// Probes `address` and waits for the outcome (bounded by `timeout`).
-    package func probe(_ address: IPAddress, timeout: Duration, attempts: Int, priority: ProbePriority = .normal) async -> ProbeOutcome {
-        let startedAt = MonotonicTime.now()
-        return await withCheckedContinuation { (continuation: CheckedContinuation<ProbeOutcome, Never>) in
-            start(address, timeout: timeout, attempts: attempts, priority: priority, startedAt: startedAt) {
-                continuation.resume(returning: $0)
-            }
-        }
-    }
-}
-
 /// Which echoes go first when the pacer cannot send everything at once.
 package enum ProbePriority: Sendable, Hashable {
     /// A client is waiting: on-demand checks and picks.
