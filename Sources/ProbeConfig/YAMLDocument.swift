@@ -45,7 +45,7 @@ enum YAMLDocument {
             .composer(let context, let problem, let mark, _):
             return syntax(problem, mark, context)
         case .reader(let problem, let offset, _, _):
-            let line = offset.map { offset in yaml.prefix(offset).reduce(1) { $1 == "\n" ? $0 + 1 : $0 } }
+            let line = offset.map { lineNumber(ofCharacterOffset: $0, in: yaml) }
             return ConfigurationError(
                 code: .unreadable,
                 fileName: fileName,
@@ -57,12 +57,6 @@ enum YAMLDocument {
         default:
             return ConfigurationError(code: .syntax, fileName: fileName, message: "cannot parse YAML: \(error)")
         }
-    }
-
-    /// The 1-based `number`-th line of `text`.
-    private static func line(_ number: Int, of text: String) -> Substring? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        return number >= 1 && number <= lines.count ? lines[number - 1] : nil
     }
 
     // MARK: Duplicate keys
@@ -99,20 +93,6 @@ enum YAMLDocument {
             error.column = repeatMark.column
         }
         return error
-    }
-
-    /// `text` with `insertion` placed before the character at 1-based `line` and `column` (columns count
-    /// Unicode scalars, as libyaml does).
-    private static func insert(_ insertion: String, atLine line: Int, column: Int, of text: String) -> String? {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
-        guard line >= 1, line <= lines.count else { return nil }
-        let scalars = Array(lines[line - 1].unicodeScalars)
-        guard column >= 1, column <= scalars.count + 1 else { return nil }
-        var newLine = String.UnicodeScalarView(scalars[..<(column - 1)])
-        newLine.append(contentsOf: insertion.unicodeScalars)
-        newLine.append(contentsOf: scalars[(column - 1)...])
-        lines[line - 1] = String(newLine)
-        return lines.joined(separator: "\n")
     }
 
     /// The path of the key that starts with the marker, and the mark of the unmarked key beside it.

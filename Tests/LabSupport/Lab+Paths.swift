@@ -17,7 +17,8 @@ extension Lab {
     /// The directory of the built products (`.build/<triple>/debug`).
     ///
     /// In order: the environment variable `PROBED_BIN_DIR`; the directory of the running test
-    /// executable when it lies in a `.build` directory (as under `swift test`); the output of
+    /// executable when it lies in a `.build` directory, or a scratch folder such as `.build-asan`
+    /// (as under `swift test`); the output of
     /// `swift build --show-bin-path` in ``root``. Worked out once.
     ///
     /// - Throws: ``LabError`` `.commandFailed` when none of these gives a directory.
@@ -40,7 +41,7 @@ extension Lab {
             return .success(URL(fileURLWithPath: directory, isDirectory: true))
         }
         if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
-            executable.contains("/.build/")
+            executable.contains("/.build")
         {
             return .success(URL(fileURLWithPath: executable).deletingLastPathComponent())
         }

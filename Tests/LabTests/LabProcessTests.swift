@@ -111,6 +111,6 @@ struct LabProcessTests {
     func paths() throws {
         #expect(FileManager.default.fileExists(atPath: Lab.labScript.path))
         #expect(FileManager.default.fileExists(atPath: Lab.strayReplyScript.path))
-        #expect(try Lab.binDirectory.path.contains("/.build/"))
+        #expect(try Lab.binDirectory.path.contains("/.build"))
     }
 }

@@ -18,5 +18,7 @@ import Testing
         let next = clock.readTime()
         #expect(next >= before, "a new wake-up reads the clock again")
         #expect(clock.readTime() == next)
+        // End the wake-up: its pending task holds the clock, and the loop holds the task.
+        loop.run()
     }
 }

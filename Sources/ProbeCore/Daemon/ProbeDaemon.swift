@@ -114,6 +114,13 @@ package final class ProbeDaemon: Sendable {
             throw error
         }
         let groupBox = Mutex<ServiceGroup?>(nil)
+        // Two cycles: the group holds the reloader, whose shutdown closure holds groupBox; the
+        // dispatcher reads the server through serverBox, which holds the server, which holds the
+        // dispatcher. Break both once the daemon has stopped, so that all it built is freed.
+        defer {
+            groupBox.withLock { $0 = nil }
+            serverBox.server = nil
+        }
         let reloader = Reloader(
             daemon: self, engine: engine, checker: checker, server: server, pools: pools, neighbors: neighbors,
             signals: signals,

@@ -69,8 +69,8 @@ extension EchoSocket {
         for index in 0..<Int(count) {
             let header = batch.headers[index]
             let bytes = UnsafeRawBufferPointer(start: batch.data + index * ReceiveBatch.datagramBytes, count: Int(header.msg_len))
-            var message = header.msg_hdr
-            readDropCounter(&message, into: &dropped)
+            let message = header.msg_hdr
+            readDropCounter(message, into: &dropped)
             let parsed: EchoPacket.Message =
                 (family == .ipv4 && kind == .raw) ? EchoPacket.parseRawIPv4(bytes) : EchoPacket.parse(bytes, family: family)
             let source = EchoTarget(socketAddress: UnsafeRawPointer(batch.names + index), length: Int(message.msg_namelen))
@@ -91,17 +91,18 @@ extension EchoSocket {
             read += 1
             let bytes = UnsafeRawBufferPointer(start: batch.data, count: length)
             var isICMP = false
-            var cmsg = cprobe_cmsg_first(&message)
-            while let header = cmsg {
-                let level = header.pointee.cmsg_level
-                let type = header.pointee.cmsg_type
-                if (level == Int32(IPPROTO_IP) && type == IP_RECVERR) || (level == Int32(IPPROTO_IPV6) && type == IPV6_RECVERR) {
-                    let error = UnsafeRawPointer(cprobe_cmsg_data(header)!).loadUnaligned(as: sock_extended_err.self)
-                    isICMP = error.ee_origin == UInt8(SO_EE_ORIGIN_ICMP) || error.ee_origin == UInt8(SO_EE_ORIGIN_ICMP6)
-                    let unreachableType = family == .ipv4 ? EchoPacket.unreachableV4 : EchoPacket.unreachableV6
-                    if error.ee_type != unreachableType { isICMP = false }
+            ControlMessages.forEach(in: message) { level, type, payload in
+                guard (level == Int32(IPPROTO_IP) && type == IP_RECVERR) || (level == Int32(IPPROTO_IPV6) && type == IPV6_RECVERR)
+                else { return }
+                // A payload too short for the error (a cmsg_len the kernel never writes) is not one.
+                guard payload.count >= MemoryLayout<sock_extended_err>.size else {
+                    isICMP = false
+                    return
                 }
-                cmsg = cprobe_cmsg_next(&message, header)
+                let error = payload.loadUnaligned(as: sock_extended_err.self)
+                isICMP = error.ee_origin == UInt8(SO_EE_ORIGIN_ICMP) || error.ee_origin == UInt8(SO_EE_ORIGIN_ICMP6)
+                let unreachableType = family == .ipv4 ? EchoPacket.unreachableV4 : EchoPacket.unreachableV6
+                if error.ee_type != unreachableType { isICMP = false }
             }
             guard isICMP else { continue }
             let parsed = EchoPacket.parseQuotedRequest(bytes, family: family)
@@ -111,13 +112,11 @@ extension EchoSocket {
         return read
     }
 
-    private func readDropCounter(_ message: inout msghdr, into dropped: inout UInt32) {
-        var cmsg = cprobe_cmsg_first(&message)
-        while let header = cmsg {
-            if header.pointee.cmsg_level == SOL_SOCKET, header.pointee.cmsg_type == SO_RXQ_OVFL {
-                dropped = UnsafeRawPointer(cprobe_cmsg_data(header)!).loadUnaligned(as: UInt32.self)
+    private func readDropCounter(_ message: msghdr, into dropped: inout UInt32) {
+        ControlMessages.forEach(in: message) { level, type, payload in
+            if level == SOL_SOCKET, type == SO_RXQ_OVFL, payload.count >= MemoryLayout<UInt32>.size {
+                dropped = payload.loadUnaligned(as: UInt32.self)
             }
-            cmsg = cprobe_cmsg_next(&message, header)
         }
     }
 }
