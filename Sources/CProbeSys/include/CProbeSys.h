@@ -78,11 +78,6 @@ static inline void cprobe_prefetch_bytes(const void *address, size_t length) {
     for (uintptr_t end = (uintptr_t)address + length; line < end; line += 64) __builtin_prefetch((const void *)line, 1, 3);
 }
 
-/// CMSG_FIRSTHDR / CMSG_NXTHDR / CMSG_DATA, which are macros.
-static inline struct cmsghdr *cprobe_cmsg_first(struct msghdr *msg) { return CMSG_FIRSTHDR(msg); }
-static inline struct cmsghdr *cprobe_cmsg_next(struct msghdr *msg, struct cmsghdr *c) { return CMSG_NXTHDR(msg, c); }
-static inline unsigned char *cprobe_cmsg_data(struct cmsghdr *c) { return CMSG_DATA(c); }
-
 /// The ICMPv6 type filter: block every type, then pass the given ones.
 static inline void cprobe_icmp6_filter_pass_only(struct icmp6_filter *f, const uint8_t *types, int n) {
     ICMP6_FILTER_SETBLOCKALL(f);

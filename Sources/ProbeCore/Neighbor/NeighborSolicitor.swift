@@ -156,19 +156,13 @@ final class NeighborSolicitor: Sendable {
                         guard count >= 0 else { return nil }
                         var interface: UInt32 = 0
                         var hopLimit: Int32 = -1
-                        var header = cprobe_cmsg_first(&message)
-                        while let current = header {
-                            let length = Int(current.pointee.cmsg_len)
-                            let data = UnsafeRawPointer(cprobe_cmsg_data(current)!)
-                            let payload = length - (data - UnsafeRawPointer(current))
-                            if current.pointee.cmsg_level == Int32(IPPROTO_IPV6) {
-                                if current.pointee.cmsg_type == IPV6_PKTINFO, payload >= Self.packetInfoSize {
-                                    interface = data.loadUnaligned(fromByteOffset: Self.packetInfoInterfaceOffset, as: UInt32.self)
-                                } else if current.pointee.cmsg_type == IPV6_HOPLIMIT, payload >= MemoryLayout<Int32>.size {
-                                    hopLimit = data.loadUnaligned(as: Int32.self)
-                                }
+                        ControlMessages.forEach(in: message) { level, type, payload in
+                            guard level == Int32(IPPROTO_IPV6) else { return }
+                            if type == IPV6_PKTINFO, payload.count >= Self.packetInfoSize {
+                                interface = payload.loadUnaligned(fromByteOffset: Self.packetInfoInterfaceOffset, as: UInt32.self)
+                            } else if type == IPV6_HOPLIMIT, payload.count >= MemoryLayout<Int32>.size {
+                                hopLimit = payload.loadUnaligned(as: Int32.self)
                             }
-                            header = cprobe_cmsg_next(&message, current)
                         }
                         return (count, interface, hopLimit)
                     }
