@@ -175,4 +175,37 @@ struct DaemonSolicitationTests {
             }
         }
     }
+
+    /// The ARP socket sees every ARP frame of every link: an idle daemon must not wake for them.
+    /// It watches the solicitor's sockets only while a solicitation waits for its answer.
+    @Test func anIdleDaemonDoesNotWakeForOtherHostsARP() async throws {
+        let lab = try Lab.required
+        try await withDaemon { daemon in
+            let client = try daemon.client()
+            // A solicitation, answered, and over.
+            #expect(try client.ask(checkLine(A.quiet4, extra: #","max_age_ms":0"#)).state == "in_use")
+            let before = try Self.contextSwitches(daemon.process.pid)
+            try lab.runChecked(
+                lab.hosts,
+                ["python3", Lab.scriptsDirectory.appendingPathComponent("neighbor_claim.py").path, "arp", "--iface", Lab.bridgeInterface,
+                 "--claim", A.text(A.silent4[15]), "--mac", "02:00:00:00:00:99", "--count", "50", "--interval", "0.002"])
+            // Nothing to await: the point is that nothing happens. The frames have reached the
+            // dut's link by the time the script returns; give a wake-up time to show.
+            try await Task.sleep(for: .milliseconds(100))
+            let after = try Self.contextSwitches(daemon.process.pid)
+            #expect(after - before < 10, "the daemon woke \(after - before) times for 50 ARP frames of another host")
+        }
+    }
+
+    /// Voluntary and involuntary context switches of every thread of `pid`.
+    static func contextSwitches(_ pid: Int32) throws -> Int {
+        var total = 0
+        for task in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
+            let status = try String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)
+            for line in status.split(separator: "\n") where line.hasSuffix("ctxt_switches") == false && line.contains("ctxt_switches:") {
+                total += Int(line.split(separator: "\t").last.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+            }
+        }
+        return total
+    }
 }

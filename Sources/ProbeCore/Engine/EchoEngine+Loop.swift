@@ -22,6 +22,10 @@ extension EchoEngine {
         // The completions of a turn, swapped with the state's buffer: both keep their capacity.
         var ready: [State.Completion] = []
         var solicitor: NeighborSolicitor?
+        // The solicitor's sockets are watched only while a solicitation waits for its answer: the
+        // ARP socket sees every ARP frame of every link, and an idle daemon must not wake for them.
+        // What queued up meanwhile is stale, and is thrown away before the next solicitations.
+        var solicitorWatched = false
         var claims: [(claim: SolicitationPacket.Claim, interface: UInt32)] = []
 
         while true {
@@ -58,7 +62,10 @@ extension EchoEngine {
             // Send outside the lock, so that callers can start probes meanwhile.
             if !echoes.isEmpty {
                 send(&echoes, descriptors: descriptors, identifiers: identifiers, batch: sends, positions: &positions)
-                if let solicitor { solicit(&echoes, with: solicitor) }
+                if let solicitor, echoes.contains(where: { $0.solicitOn != 0 }) {
+                    if !solicitorWatched { solicitor.discardPending() }
+                    solicit(&echoes, with: solicitor)
+                }
                 state.withLock { state in
                     state.recordSends(echoes, now: MonotonicTime.now())
                     state.takeCompletions(into: &ready)
@@ -84,9 +91,10 @@ extension EchoEngine {
                 continue
             }
 
-            let (timeout, wantWrite) = state.withLock { state in
-                (state.nextWakeup(now: MonotonicTime.now()), state.sendBlocked)
+            let (timeout, wantWrite, awaitingAnswers) = state.withLock { state in
+                (state.nextWakeup(now: MonotonicTime.now()), state.sendBlocked, !state.solicited.isEmpty)
             }
+            solicitorWatched = solicitor != nil && awaitingAnswers
             for family in 0..<2 {
                 polls[family + 1] = pollfd(
                     fd: descriptors[family],
@@ -94,8 +102,8 @@ extension EchoEngine {
                     revents: 0
                 )
             }
-            polls[3] = pollfd(fd: solicitor?.arpDescriptor ?? -1, events: Int16(POLLIN), revents: 0)
-            polls[4] = pollfd(fd: solicitor?.ndpDescriptor ?? -1, events: Int16(POLLIN), revents: 0)
+            polls[3] = pollfd(fd: solicitorWatched ? solicitor!.arpDescriptor : -1, events: Int16(POLLIN), revents: 0)
+            polls[4] = pollfd(fd: solicitorWatched ? solicitor!.ndpDescriptor : -1, events: Int16(POLLIN), revents: 0)
             let readable = cprobe_ppoll(&polls, 5, timeout)
             if readable < 0 {
                 let code = errno

@@ -135,6 +135,18 @@ final class NeighborSolicitor: Sendable {
         }
     }
 
+    /// Throws away what the sockets queued while nobody read them (at most a few thousand
+    /// packets): frames from before a solicitation say nothing about its answer.
+    func discardPending() {
+        var scratch = [UInt8](repeating: 0, count: 64)
+        for descriptor in [arpDescriptor, ndpDescriptor] {
+            for _ in 0..<4096 {
+                let count = scratch.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_TRUNC)) }
+                if count < 0 { break }
+            }
+        }
+    }
+
     /// One message from the ICMPv6 socket: its length, the interface it came in on and its hop
     /// limit (from `IPV6_PKTINFO` and `IPV6_HOPLIMIT`; -1 when absent). Nil when none waits.
     private func receiveAdvertisement(into buffer: inout [UInt8]) -> (Int, UInt32, Int32)? {
