@@ -179,6 +179,10 @@ import Testing
         // Nothing cached: the next check probes again.
         _ = wiring.read([Self.check(2, busy)])
         #expect(wiring.prober.callCount(busy) == 2)
+        // Its refusal too is answered on the lane (and the lane's queue ends empty: a task left on
+        // an embedded loop would keep the wiring alive past the test).
+        wiring.lane(of: busy).run()
+        #expect(wiring.takeAnswers() == [.error(.overloaded("too many probes in flight"), id: Self.id(2))])
     }
 
     @Test func aCheckReadOnOneLoopIsWrittenAfterItsProbeSettlesOnAnother() throws {
