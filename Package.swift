@@ -89,7 +89,12 @@ let package = Package(
         .testTarget(name: "ProbeConfigTests", dependencies: ["ProbeConfig"]),
         .testTarget(
             name: "ProbeCoreTests",
-            dependencies: ["ProbeCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: [
+                "ProbeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "ProbectlTests",
