@@ -63,20 +63,24 @@ enum KeaLab {
     /// An address that answers echo: added to the live hosts' bridge for `body`.
     static func withEchoSquatter<T>(_ address: String, _ body: () async throws -> T) async throws -> T {
         let lab = try Lab.required
-        try lab.runChecked(lab.hosts, ["ip", "address", "add", "\(address)/24", "dev", Lab.bridgeInterface])
-        defer {
-            _ = try? lab.run(lab.hosts, ["ip", "address", "del", "\(address)/24", "dev", Lab.bridgeInterface])
-            try? forgetNeighbor(address)
-        }
-        return try await body()
+        return try await withSquatter(address, in: lab.hosts, on: Lab.bridgeInterface, body)
     }
 
     /// An address that drops echo but answers ARP: added to the quiet host for `body`.
     static func withQuietSquatter<T>(_ address: String, _ body: () async throws -> T) async throws -> T {
         let lab = try Lab.required
-        try lab.runChecked(lab.quiet, ["ip", "address", "add", "\(address)/24", "dev", Lab.quietInterface])
+        return try await withSquatter(address, in: lab.quiet, on: Lab.quietInterface, body)
+    }
+
+    /// `address` held by `interface` in `namespace` for `body`; then removed, and the dut's
+    /// neighbour entry for it forgotten.
+    private static func withSquatter<T>(
+        _ address: String, in namespace: String, on interface: String, _ body: () async throws -> T
+    ) async throws -> T {
+        let lab = try Lab.required
+        try lab.runChecked(namespace, ["ip", "address", "add", "\(address)/24", "dev", interface])
         defer {
-            _ = try? lab.run(lab.quiet, ["ip", "address", "del", "\(address)/24", "dev", Lab.quietInterface])
+            _ = try? lab.run(namespace, ["ip", "address", "del", "\(address)/24", "dev", interface])
             try? forgetNeighbor(address)
         }
         return try await body()
